@@ -1,0 +1,42 @@
+# cfgmgr - PGXS build.  The install script sql/cfgmgr--$(EXTVERSION).sql is
+# assembled from sql/install/*.sql (one file per topic, applied in name order).
+
+EXTENSION  = cfgmgr
+EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
+MODULE_big = cfgmgr
+OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA       = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*--*.sql))
+DOCS       = doc/cfgmgr.md
+PGFILEDESC = "cfgmgr - configuration manager"
+
+PG_CPPFLAGS = -Isrc -DCFGMGR_VERSION=\"$(EXTVERSION)\"
+PG_CFLAGS   = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers $(CFGMGR_CFLAGS)
+SHLIB_LINK  = -lyaml -lsodium $(CFGMGR_LDFLAGS)
+
+REGRESS      = $(filter-out $(EXTENSION)--%,$(sort $(basename $(notdir $(wildcard sql/*.sql)))))
+REGRESS_OPTS = --load-extension=$(EXTENSION)
+ISOLATION    = $(sort $(basename $(notdir $(wildcard specs/*.spec))))
+ISOLATION_OPTS = --load-extension=$(EXTENSION)
+
+EXTRA_CLEAN = $(DATA_built) src/*.gcda src/*.gcno coverage
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(PGXS),)
+include $(PGXS)
+endif
+
+$(DATA_built): $(sort $(wildcard sql/install/*.sql))
+	cat $^ > $@
+
+# The two commands of the README, and the other entry points.
+.PHONY: demo test bench coverage
+demo:
+	bash scripts/demo.sh
+test:
+	bash scripts/test.sh
+bench:
+	bash bench/run.sh
+coverage:
+	bash scripts/test.sh --coverage

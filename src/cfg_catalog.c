@@ -1,0 +1,498 @@
+/*-------------------------------------------------------------------------
+ *
+ * cfg_catalog.c
+ *	  Backend-local copy of cfgmgr's small catalog tables (environments,
+ *	  services, providers), and the invalidation that keeps every cfgmgr
+ *	  cache fresh.
+ *
+ * Freshness design.  Every statement that changes cfgmgr.entry,
+ * cfgmgr.environment, cfgmgr.service or cfgmgr.provider queues a relcache
+ * invalidation for cfgmgr.entry (CacheInvalidateRelcacheByRelid).  PostgreSQL
+ * delivers it to every backend when the transaction commits, and locally at
+ * once.  Our relcache callback only bumps a generation counter; caches compare
+ * generations before use and rebuild lazily, so nothing is freed while a
+ * caller may still hold a pointer.  A backend reads pending invalidations at
+ * every transaction start and, through CfgAcceptInvalidations, at the start
+ * of every statement that reads configuration, so a committed change is seen
+ * by the very next call in any session.
+ *
+ * A cache filled from an old snapshot would stay stale after the
+ * invalidation that should have emptied it had already been processed.  So
+ * cached data is always read with a snapshot taken after the invalidations
+ * processed so far (GetLatestSnapshot), and transactions that use one
+ * snapshot for their whole life (REPEATABLE READ, SERIALIZABLE) bypass the
+ * caches and read with their own snapshot.
+ *
+ * Copyright (c) 2026, cfgmgr developers
+ *
+ * src/cfg_catalog.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "storage/proc.h"
+#include "storage/sinval.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "cfg_errcodes.h"
+#include "cfgmgr.h"
+
+#define CFG_NAME_KEYLEN 64		/* names are at most 63 bytes (CHECK) */
+
+typedef struct EnvByName
+{
+	char		name[CFG_NAME_KEYLEN];
+	CfgEnv	   *env;
+} EnvByName;
+
+typedef struct EnvById
+{
+	int32		id;
+	CfgEnv	   *env;
+} EnvById;
+
+typedef struct SvcByName
+{
+	char		name[CFG_NAME_KEYLEN];
+	CfgService *svc;
+} SvcByName;
+
+typedef struct SvcById
+{
+	int32		id;
+	CfgService *svc;
+} SvcById;
+
+typedef struct ProviderEnt
+{
+	char		name[CFG_NAME_KEYLEN];
+} ProviderEnt;
+
+static uint64 cfg_generation = 1;	/* bumped by every invalidation */
+static Oid	cfg_entry_relid = InvalidOid;
+
+/* the long-lived catalog (READ COMMITTED, cache on) */
+static CfgCatalog *cfg_catalog = NULL;
+static uint64 cfg_catalog_gen = 0;
+
+/* a per-transaction catalog (snapshot-bound transactions, cache off) */
+static CfgCatalog *cfg_xact_catalog = NULL;
+static LocalTransactionId cfg_xact_catalog_lxid = InvalidLocalTransactionId;
+static CommandId cfg_xact_catalog_cid = InvalidCommandId;
+static uint64 cfg_xact_catalog_gen = 0;
+
+static TimestampTz cfg_last_stmt = 0;
+static LocalTransactionId cfg_last_lxid = InvalidLocalTransactionId;
+
+static void
+CfgRelcacheCallback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == cfg_entry_relid)
+	{
+		cfg_generation++;
+		/* the extension may have been dropped and recreated: look it up again */
+		if (relid == InvalidOid || cfg_entry_relid == relid)
+			cfg_entry_relid = InvalidOid;
+	}
+}
+
+void
+CfgCacheInit(void)
+{
+	CacheRegisterRelcacheCallback(CfgRelcacheCallback, (Datum) 0);
+}
+
+/*
+ * OID of cfgmgr.entry, the relation whose relcache invalidations stand for
+ * "configuration changed".
+ */
+Oid
+CfgEntryRelid(void)
+{
+	if (!OidIsValid(cfg_entry_relid))
+	{
+		Oid			nsp = get_namespace_oid("cfgmgr", false);
+
+		cfg_entry_relid = get_relname_relid("entry", nsp);
+		if (!OidIsValid(cfg_entry_relid))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("relation \"cfgmgr.entry\" does not exist"),
+					 errhint("Reinstall the extension with CREATE EXTENSION cfgmgr.")));
+	}
+	return cfg_entry_relid;
+}
+
+uint64
+CfgCacheGeneration(void)
+{
+	return cfg_generation;
+}
+
+/* Local, immediate invalidation (own writes), in addition to the queued one. */
+void
+CfgInvalidateAll(void)
+{
+	cfg_generation++;
+}
+
+/*
+ * May the long-lived caches be used (and filled) by this call?  Not in
+ * transactions bound to one snapshot, whose view may be older than the
+ * caches'.
+ */
+bool
+CfgCacheUsable(void)
+{
+	return cfgmgr_cache_enabled && !IsolationUsesXactSnapshot();
+}
+
+/*
+ * Read invalidations queued by other backends once per statement, so that
+ * a statement inside an open transaction block also sees changes committed
+ * since the previous statement (as a plain SELECT would in READ COMMITTED).
+ */
+void
+CfgAcceptInvalidations(void)
+{
+	TimestampTz stmt = GetCurrentStatementStartTimestamp();
+
+	if (stmt != cfg_last_stmt || MyProc->lxid != cfg_last_lxid)
+	{
+		cfg_last_stmt = stmt;
+		cfg_last_lxid = MyProc->lxid;
+		AcceptInvalidationMessages();
+	}
+}
+
+/*
+ * Push the snapshot that reads meant for the caches must use: the latest
+ * one when the caches are in use, the transaction's otherwise.  Returns what
+ * CfgReadSnapshotPop needs.
+ */
+Snapshot
+CfgReadSnapshotPush(void)
+{
+	Snapshot	snap;
+
+	if (CfgCacheUsable())
+		snap = GetLatestSnapshot();
+	else
+		snap = GetTransactionSnapshot();
+	PushActiveSnapshot(snap);
+	return GetActiveSnapshot();
+}
+
+void
+CfgReadSnapshotPop(Snapshot snap)
+{
+	PopActiveSnapshot();
+}
+
+static HTAB *
+CfgMakeHash(const char *name, MemoryContext cxt, Size keysize, Size entrysize, bool strings)
+{
+	HASHCTL		ctl;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = keysize;
+	ctl.entrysize = entrysize;
+	ctl.hcxt = cxt;
+	return hash_create(name, 64, &ctl,
+					   HASH_ELEM | HASH_CONTEXT | (strings ? HASH_STRINGS : HASH_BLOBS));
+}
+
+static char *
+CfgSpiText(HeapTuple tup, TupleDesc desc, int col, MemoryContext cxt)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
+	MemoryContext old;
+	char	   *s;
+
+	if (isnull)
+		return NULL;
+	old = MemoryContextSwitchTo(cxt);
+	s = TextDatumGetCString(d);
+	MemoryContextSwitchTo(old);
+	return s;
+}
+
+/*
+ * Load the catalog with SPI, using the active snapshot (pushed by the
+ * caller), into a new memory context under parent.
+ */
+static CfgCatalog *
+CfgLoadCatalog(MemoryContext parent)
+{
+	MemoryContext cxt;
+	CfgCatalog *cat;
+	int			ret;
+	uint64		i;
+
+	cxt = AllocSetContextCreate(parent, "cfgmgr catalog", ALLOCSET_DEFAULT_SIZES);
+	cat = MemoryContextAllocZero(cxt, sizeof(CfgCatalog));
+	cat->cxt = cxt;
+	cat->env_by_name = CfgMakeHash("cfgmgr environments", cxt, CFG_NAME_KEYLEN, sizeof(EnvByName), true);
+	cat->env_by_id = CfgMakeHash("cfgmgr environment ids", cxt, sizeof(int32), sizeof(EnvById), false);
+	cat->svc_by_name = CfgMakeHash("cfgmgr services", cxt, CFG_NAME_KEYLEN, sizeof(SvcByName), true);
+	cat->svc_by_id = CfgMakeHash("cfgmgr service ids", cxt, sizeof(int32), sizeof(SvcById), false);
+	cat->providers = CfgMakeHash("cfgmgr providers", cxt, CFG_NAME_KEYLEN, sizeof(ProviderEnt), true);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	ret = SPI_execute("SELECT id, COALESCE(parent_id, 0), name, is_production,"
+					  " approval_required, required_approvals, labels"
+					  " FROM cfgmgr.environment WHERE dropped_at IS NULL", true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read cfgmgr.environment: %s", SPI_result_code_string(ret));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		CfgEnv	   *env = MemoryContextAllocZero(cxt, sizeof(CfgEnv));
+		EnvByName  *bn;
+		EnvById    *bi;
+		bool		isnull;
+		MemoryContext old;
+
+		env->id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+		env->parent_id = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
+		env->name = CfgSpiText(tup, desc, 3, cxt);
+		env->is_production = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
+		env->approval_required = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
+		env->required_approvals = DatumGetInt32(SPI_getbinval(tup, desc, 6, &isnull));
+		old = MemoryContextSwitchTo(cxt);
+		env->labels = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 7, &isnull));
+		MemoryContextSwitchTo(old);
+		env->depth = -1;
+
+		bn = hash_search(cat->env_by_name, env->name, HASH_ENTER, NULL);
+		bn->env = env;
+		bi = hash_search(cat->env_by_id, &env->id, HASH_ENTER, NULL);
+		bi->env = env;
+	}
+
+	ret = SPI_execute("SELECT id, name FROM cfgmgr.service", true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read cfgmgr.service: %s", SPI_result_code_string(ret));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		CfgService *svc = MemoryContextAllocZero(cxt, sizeof(CfgService));
+		SvcByName  *bn;
+		SvcById    *bi;
+		bool		isnull;
+
+		svc->id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+		svc->name = CfgSpiText(tup, desc, 2, cxt);
+		bn = hash_search(cat->svc_by_name, svc->name, HASH_ENTER, NULL);
+		bn->svc = svc;
+		bi = hash_search(cat->svc_by_id, &svc->id, HASH_ENTER, NULL);
+		bi->svc = svc;
+	}
+
+	ret = SPI_execute("SELECT name FROM cfgmgr.provider", true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read cfgmgr.provider: %s", SPI_result_code_string(ret));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		char	   *name = CfgSpiText(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1,
+									  CurrentMemoryContext);
+
+		hash_search(cat->providers, name, HASH_ENTER, NULL);
+	}
+
+	SPI_finish();
+	return cat;
+}
+
+/*
+ * The catalog valid for this call.  Pointers into it stay valid until the
+ * end of the transaction even if it is replaced meanwhile: a replaced
+ * catalog is moved under TopTransactionContext rather than freed.
+ */
+CfgCatalog *
+CfgGetCatalog(void)
+{
+	Snapshot	snap;
+
+	CfgAcceptInvalidations();
+	/* the entry relation's OID is what invalidations are matched against */
+	(void) CfgEntryRelid();
+
+	if (CfgCacheUsable())
+	{
+		if (cfg_catalog != NULL && cfg_catalog_gen == cfg_generation)
+			return cfg_catalog;
+		if (cfg_catalog != NULL)
+		{
+			MemoryContextSetParent(cfg_catalog->cxt, TopTransactionContext);
+			cfg_catalog = NULL;
+		}
+		for (;;)
+		{
+			uint64		gen = cfg_generation;
+			CfgCatalog *cat;
+
+			snap = CfgReadSnapshotPush();
+			cat = CfgLoadCatalog(TopMemoryContext);
+			CfgReadSnapshotPop(snap);
+			if (gen == cfg_generation)
+			{
+				cfg_catalog = cat;
+				cfg_catalog_gen = gen;
+				return cat;
+			}
+			/* invalidated while loading: retry (the old copy dies with the xact) */
+			MemoryContextSetParent(cat->cxt, TopTransactionContext);
+		}
+	}
+
+	/* snapshot-bound transaction: one copy per command */
+	if (cfg_xact_catalog != NULL &&
+		cfg_xact_catalog_lxid == MyProc->lxid &&
+		cfg_xact_catalog_cid == GetCurrentCommandId(false) &&
+		cfg_xact_catalog_gen == cfg_generation)
+		return cfg_xact_catalog;
+	cfg_xact_catalog_gen = cfg_generation;
+	snap = CfgReadSnapshotPush();
+	cfg_xact_catalog = CfgLoadCatalog(TopTransactionContext);
+	CfgReadSnapshotPop(snap);
+	cfg_xact_catalog_lxid = MyProc->lxid;
+	cfg_xact_catalog_cid = GetCurrentCommandId(false);
+	return cfg_xact_catalog;
+}
+
+static void
+CfgNameCheck(const char *kind, const char *name)
+{
+	if (strlen(name) >= CFG_NAME_KEYLEN)
+		ereport(ERROR,
+				(errcode(strcmp(kind, "environment") == 0 ?
+						 ERRCODE_CFGMGR_ENVIRONMENT_NOT_FOUND :
+						 ERRCODE_CFGMGR_SERVICE_NOT_FOUND),
+				 errmsg("%s \"%.63s...\" does not exist", kind, name),
+				 errdetail("Names are at most 63 bytes long.")));
+}
+
+CfgEnv *
+CfgLookupEnv(CfgCatalog *cat, const char *name, bool missing_ok)
+{
+	EnvByName  *e;
+
+	CfgNameCheck("environment", name);
+	e = hash_search(cat->env_by_name, name, HASH_FIND, NULL);
+	if (e == NULL)
+	{
+		if (missing_ok)
+			return NULL;
+		ereport(ERROR,
+				(errcode(ERRCODE_CFGMGR_ENVIRONMENT_NOT_FOUND),
+				 errmsg("environment \"%s\" does not exist", name),
+				 errhint("Create it with cfgmgr.create_environment().")));
+	}
+	return e->env;
+}
+
+CfgEnv *
+CfgLookupEnvById(CfgCatalog *cat, int32 id)
+{
+	EnvById    *e = hash_search(cat->env_by_id, &id, HASH_FIND, NULL);
+
+	return e ? e->env : NULL;
+}
+
+CfgService *
+CfgLookupService(CfgCatalog *cat, const char *name, bool missing_ok)
+{
+	SvcByName  *s;
+
+	CfgNameCheck("service", name);
+	s = hash_search(cat->svc_by_name, name, HASH_FIND, NULL);
+	if (s == NULL)
+	{
+		if (missing_ok)
+			return NULL;
+		ereport(ERROR,
+				(errcode(ERRCODE_CFGMGR_SERVICE_NOT_FOUND),
+				 errmsg("service \"%s\" does not exist", name),
+				 errhint("Create it with cfgmgr.create_service().")));
+	}
+	return s->svc;
+}
+
+CfgService *
+CfgLookupServiceById(CfgCatalog *cat, int32 id)
+{
+	SvcById    *s = hash_search(cat->svc_by_id, &id, HASH_FIND, NULL);
+
+	return s ? s->svc : NULL;
+}
+
+bool
+CfgProviderExists(CfgCatalog *cat, const char *name)
+{
+	if (strlen(name) >= CFG_NAME_KEYLEN)
+		return false;
+	return hash_search(cat->providers, name, HASH_FIND, NULL) != NULL;
+}
+
+void
+CfgCheckProvider(CfgCatalog *cat, const char *name)
+{
+	if (!CfgProviderExists(cat, name))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("provider \"%s\" does not exist", name),
+				 errhint("Register it with cfgmgr.register_provider().")));
+}
+
+/*
+ * Fill chain[] with the environments from the root down to env and return
+ * how many there are.  chain must have room for CFG_MAX_DEPTH entries; a
+ * parent cycle (only possible through direct table writes that bypassed the
+ * trigger) is reported as CM004.
+ */
+int
+CfgEnvChain(CfgCatalog *cat, CfgEnv *env, CfgEnv **chain)
+{
+	CfgEnv	   *tmp[CFG_MAX_DEPTH];
+	int			n = 0;
+	int			i;
+	CfgEnv	   *e = env;
+
+	while (e != NULL)
+	{
+		if (n >= CFG_MAX_DEPTH)
+			ereport(ERROR,
+					(errcode(ERRCODE_CFGMGR_CIRCULAR_DEPENDENCY),
+					 errmsg("environment \"%s\" has a circular or too deep parent chain", env->name),
+					 errdetail("An environment chain may have at most %d levels.", CFG_MAX_DEPTH)));
+		tmp[n++] = e;
+		if (e->parent_id == 0)
+			break;
+		e = CfgLookupEnvById(cat, e->parent_id);
+		if (e == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_CFGMGR_ENVIRONMENT_NOT_FOUND),
+					 errmsg("parent of environment \"%s\" does not exist", tmp[n - 1]->name)));
+	}
+	for (i = 0; i < n; i++)
+		chain[i] = tmp[n - 1 - i];
+	return n;
+}

@@ -1,0 +1,737 @@
+/*-------------------------------------------------------------------------
+ *
+ * cfg_resolve.c
+ *	  Reading configuration: get, the typed getters, resolve, explain,
+ *	  provenance and environment_chain.
+ *
+ * All readers share one pipeline: look the environment chain up in the
+ * catalog (cfg_catalog.c), fetch the entries of the chain for the service
+ * (only the path's ancestors and subtree when one path is asked for) with
+ * one prepared SPI query that runs as btree range scans, sort them into
+ * application order and merge them (cfg_merge.c).  get and resolve results
+ * are cached per backend (cfg_cache.c) and the cache is invalidated on every
+ * committed change.
+ *
+ * Copyright (c) 2026, cfgmgr developers
+ *
+ * src/cfg_resolve.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
+#include "utils/snapmgr.h"
+
+#include "cfg_errcodes.h"
+#include "cfgmgr.h"
+#include "cfgpath.h"
+
+PG_FUNCTION_INFO_V1(cfgmgr_get);
+PG_FUNCTION_INFO_V1(cfgmgr_get_text);
+PG_FUNCTION_INFO_V1(cfgmgr_get_int);
+PG_FUNCTION_INFO_V1(cfgmgr_get_bool);
+PG_FUNCTION_INFO_V1(cfgmgr_get_numeric);
+PG_FUNCTION_INFO_V1(cfgmgr_resolve);
+PG_FUNCTION_INFO_V1(cfgmgr_explain);
+PG_FUNCTION_INFO_V1(cfgmgr_provenance);
+PG_FUNCTION_INFO_V1(cfgmgr_environment_chain);
+
+static SPIPlanPtr plan_all = NULL;
+static SPIPlanPtr plan_path = NULL;
+
+#define FETCH_COLUMNS \
+	"SELECT e.env_id, e.path::pg_catalog.text, e.provider OPERATOR(pg_catalog.<>) '', e.value," \
+	" e.tombstone, e.secret, e.changeset FROM cfgmgr.entry e" \
+	" WHERE e.env_id OPERATOR(pg_catalog.=) ANY ($1) AND e.service_id OPERATOR(pg_catalog.=) $2" \
+	" AND (e.provider OPERATOR(pg_catalog.=) '' OR e.provider OPERATOR(pg_catalog.=) $3)"
+
+static SPIPlanPtr
+CfgPreparePlan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
+{
+	if (*slot == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "SPI_keepplan failed");
+		*slot = plan;
+	}
+	return *slot;
+}
+
+/*
+ * Fetch the entries of res->chain for svc into res->rows, in application
+ * order.  With a path, only entries at the path, its ancestors and its
+ * descendants are read.  Must be called with a snapshot pushed by
+ * CfgReadSnapshotPush (or by the executor, for snapshot-bound transactions).
+ */
+void
+CfgFetchRows(CfgResolved *res, CfgService *svc, const char *path, int pathlen)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Datum	   *ids = palloc(sizeof(Datum) * res->nchain);
+	Datum		args[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	int			nargs = 3;
+	SPIPlanPtr	plan;
+	int			ret;
+	uint64		i;
+	int			j;
+
+	for (j = 0; j < res->nchain; j++)
+		ids[j] = Int32GetDatum(res->chain[j]->id);
+	args[0] = PointerGetDatum(construct_array(ids, res->nchain, INT4OID, 4, true, TYPALIGN_INT));
+	args[1] = Int32GetDatum(svc->id);
+	args[2] = CStringGetTextDatum(res->provider ? res->provider : "");
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (path == NULL)
+	{
+		Oid			types[3] = {INT4ARRAYOID, INT4OID, TEXTOID};
+
+		plan = CfgPreparePlan(&plan_all, FETCH_COLUMNS, 3, types);
+	}
+	else
+	{
+		Oid			types[5] = {INT4ARRAYOID, INT4OID, TEXTOID, TEXTOID, TEXTARRAYOID};
+		Datum	   *anc = palloc(sizeof(Datum) * (pathlen / 2 + 1));
+		int			nanc = 0;
+
+		for (j = 0; j < pathlen; j++)
+			if (path[j] == '.')
+				anc[nanc++] = PointerGetDatum(cstring_to_text_with_len(path, j));
+		args[3] = PointerGetDatum(cstring_to_text_with_len(path, pathlen));
+		args[4] = PointerGetDatum(construct_array(anc, nanc, TEXTOID, -1, false, TYPALIGN_INT));
+		nargs = 5;
+		plan = CfgPreparePlan(&plan_path,
+							  FETCH_COLUMNS
+							  " AND (e.path OPERATOR(cfgmgr.<@) $4::cfgmgr.cfgpath"
+							  " OR e.path OPERATOR(cfgmgr.=) ANY ($5::cfgmgr.cfgpath[]))",
+							  5, types);
+	}
+	(void) nargs;
+
+	ret = SPI_execute_plan(plan, args, nulls, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read cfgmgr.entry: %s", SPI_result_code_string(ret));
+
+	res->nrows = (int) SPI_processed;
+	res->rows = MemoryContextAllocZero(caller, sizeof(CfgLayerRow) * Max(res->nrows, 1));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		CfgLayerRow *row = &res->rows[i];
+		bool		isnull;
+		int32		env_id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+		text	   *p = DatumGetTextPP(SPI_getbinval(tup, desc, 2, &isnull));
+		Datum		v;
+		MemoryContext old;
+
+		for (j = 0; j < res->nchain; j++)
+			if (res->chain[j]->id == env_id)
+				break;
+		row->level = j;
+		row->env_id = env_id;
+		row->provider_specific = DatumGetBool(SPI_getbinval(tup, desc, 3, &isnull));
+		row->tombstone = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
+		row->secret = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
+		row->changeset = DatumGetInt64(SPI_getbinval(tup, desc, 7, &isnull));
+		old = MemoryContextSwitchTo(caller);
+		row->pathlen = VARSIZE_ANY_EXHDR(p);
+		row->path = pnstrdup(VARDATA_ANY(p), row->pathlen);
+		v = SPI_getbinval(tup, desc, 4, &isnull);
+		row->value = isnull ? NULL : DatumGetJsonbPCopy(v);
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	CfgSortRows(res->rows, res->nrows);
+}
+
+/*
+ * Resolve (env, service, provider), restricted to path's ancestors and
+ * subtree when path is not NULL.  Raises CM006/CM007 for unknown names.
+ */
+CfgResolved *
+CfgResolve(const char *envname, const char *svcname, const char *provider,
+		   const char *path, int pathlen)
+{
+	CfgCatalog *cat = CfgGetCatalog();
+	CfgEnv	   *env = CfgLookupEnv(cat, envname, false);
+	CfgService *svc = CfgLookupService(cat, svcname, false);
+	CfgResolved *res = palloc0(sizeof(CfgResolved));
+	Snapshot	snap;
+
+	if (provider != NULL)
+		CfgCheckProvider(cat, provider);
+	res->provider = provider;
+	res->chain = palloc(sizeof(CfgEnv *) * CFG_MAX_DEPTH);
+	res->nchain = CfgEnvChain(cat, env, res->chain);
+
+	snap = CfgReadSnapshotPush();
+	CfgFetchRows(res, svc, path, pathlen);
+	CfgReadSnapshotPop(snap);
+	CfgMergeRows(res);
+	return res;
+}
+
+/* ---------------------------------------------------------------------
+ * Argument helpers
+ * ---------------------------------------------------------------------
+ */
+static char *
+CfgArgText(FunctionCallInfo fcinfo, int n, const char *what)
+{
+	if (PG_ARGISNULL(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", what)));
+	return text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+static char *
+CfgArgTextOrNull(FunctionCallInfo fcinfo, int n)
+{
+	if (PG_ARGISNULL(n))
+		return NULL;
+	return text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+static void
+CfgRefuseAsOf(FunctionCallInfo fcinfo, int n)
+{
+	if (!PG_ARGISNULL(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("reading configuration as of a version is not supported yet"),
+				 errhint("Call the function without as_of.")));
+}
+
+/* Append a NUL-terminated field (or a marker for NULL) to a cache key. */
+static void
+CfgKeyAdd(StringInfo key, const char *s, int len)
+{
+	if (s == NULL)
+		appendStringInfoChar(key, '\x01');
+	else
+		appendBinaryStringInfo(key, s, len < 0 ? (int) strlen(s) : len);
+	appendStringInfoChar(key, '\0');
+}
+
+/*
+ * The resolved value at (env, service, path, provider), through the cache.
+ * Returns NULL when the path resolves to nothing.
+ */
+static Jsonb *
+CfgGetValue(const char *env, const char *svc, const char *path, int pathlen,
+			const char *provider)
+{
+	StringInfoData key;
+	CfgResult  *hit;
+	uint64		gen;
+	CfgResolved *res;
+	CfgNode    *node;
+	Jsonb	   *value;
+
+	CfgAcceptInvalidations();
+	initStringInfo(&key);
+	appendStringInfoChar(&key, 'g');
+	CfgKeyAdd(&key, env, -1);
+	CfgKeyAdd(&key, svc, -1);
+	CfgKeyAdd(&key, provider, -1);
+	CfgKeyAdd(&key, path, pathlen);
+
+	hit = CfgResultLookup(key.data, key.len);
+	if (hit != NULL)
+	{
+		if (!hit->found)
+			return NULL;
+		value = palloc(VARSIZE(hit->value));
+		memcpy(value, hit->value, VARSIZE(hit->value));
+		return value;
+	}
+
+	gen = CfgCacheGeneration();
+	res = CfgResolve(env, svc, provider, path, pathlen);
+	node = CfgNodeFind(res->root, path, pathlen);
+	value = node ? CfgNodeToJsonb(node) : NULL;
+	CfgResultStore(key.data, key.len, gen, value != NULL, value);
+	return value;
+}
+
+/*
+ * Common body of get and the typed getters: the value, or NULL when it is
+ * missing and a fallback was given (argument 5); raises CM005 otherwise.
+ */
+static Jsonb *
+CfgGetCommon(FunctionCallInfo fcinfo, char **pathout)
+{
+	char	   *env = CfgArgText(fcinfo, 0, "environment");
+	char	   *svc = CfgArgText(fcinfo, 1, "service");
+	CfgPath    *path;
+	char	   *provider;
+	Jsonb	   *value;
+
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("path must not be null")));
+	path = PG_GETARG_CFGPATH_PP(2);
+	provider = CfgArgTextOrNull(fcinfo, 3);
+	CfgRefuseAsOf(fcinfo, 4);
+
+	value = CfgGetValue(env, svc, CFGPATH_DATA(path), CFGPATH_LEN(path), provider);
+	*pathout = pnstrdup(CFGPATH_DATA(path), CFGPATH_LEN(path));
+	if (value == NULL && PG_ARGISNULL(5))
+		ereport(ERROR,
+				(errcode(ERRCODE_CFGMGR_CONFIGURATION_NOT_FOUND),
+				 errmsg("configuration not found: \"%s\" in service \"%s\" for environment \"%s\"%s%s",
+						*pathout, svc, env,
+						provider ? " and provider " : "",
+						provider ? quote_identifier(provider) : ""),
+				 errhint("Pass fallback => ... to get a value instead of this error.")));
+	return value;
+}
+
+/*
+ * cfgmgr.get(env text, service text, path cfgpath, provider text DEFAULT NULL,
+ *			  as_of text DEFAULT NULL, fallback jsonb DEFAULT NULL) RETURNS jsonb
+ */
+Datum
+cfgmgr_get(PG_FUNCTION_ARGS)
+{
+	char	   *path;
+	Jsonb	   *value = CfgGetCommon(fcinfo, &path);
+
+	if (value == NULL)
+		PG_RETURN_DATUM(PG_GETARG_DATUM(5));
+	PG_RETURN_JSONB_P(value);
+}
+
+static const char *
+CfgJsonTypeName(Jsonb *j)
+{
+	JsonbValue	v;
+
+	if (JB_ROOT_IS_SCALAR(j))
+	{
+		JsonbExtractScalar(&j->root, &v);
+		switch (v.type)
+		{
+			case jbvNull:
+				return "null";
+			case jbvString:
+				return "a string";
+			case jbvNumeric:
+				return "a number";
+			case jbvBool:
+				return "a boolean";
+			default:
+				break;
+		}
+	}
+	if (JB_ROOT_IS_OBJECT(j))
+		return "an object";
+	return "an array";
+}
+
+static void
+CfgTypeMismatch(const char *path, Jsonb *j, const char *want)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_CFGMGR_INVALID_PARAMETER_TYPE),
+			 errmsg("configuration value \"%s\" is %s, not %s", path, CfgJsonTypeName(j), want),
+			 errhint("Use cfgmgr.get() to read it as jsonb.")));
+}
+
+/* The scalar of a jsonb value if it has the wanted type, else CM001. */
+static JsonbValue *
+CfgScalarOf(Jsonb *j, enum jbvType type, const char *path, const char *want)
+{
+	JsonbValue *v = palloc(sizeof(JsonbValue));
+
+	if (!JB_ROOT_IS_SCALAR(j) || !JsonbExtractScalar(&j->root, v) || v->type != type)
+		CfgTypeMismatch(path, j, want);
+	return v;
+}
+
+/* cfgmgr.get_text(..., fallback text) RETURNS text: a JSON string */
+Datum
+cfgmgr_get_text(PG_FUNCTION_ARGS)
+{
+	char	   *path;
+	Jsonb	   *value = CfgGetCommon(fcinfo, &path);
+	JsonbValue *v;
+
+	if (value == NULL)
+		PG_RETURN_DATUM(PG_GETARG_DATUM(5));
+	v = CfgScalarOf(value, jbvString, path, "a string");
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(v->val.string.val, v->val.string.len));
+}
+
+/* cfgmgr.get_int(..., fallback bigint) RETURNS bigint: an integral JSON number */
+Datum
+cfgmgr_get_int(PG_FUNCTION_ARGS)
+{
+	char	   *path;
+	Jsonb	   *value = CfgGetCommon(fcinfo, &path);
+	JsonbValue *v;
+	Datum		truncated;
+	bool		have_error = false;
+	int64		result;
+
+	if (value == NULL)
+		PG_RETURN_DATUM(PG_GETARG_DATUM(5));
+	v = CfgScalarOf(value, jbvNumeric, path, "an integer");
+	truncated = DirectFunctionCall2(numeric_trunc, NumericGetDatum(v->val.numeric), Int32GetDatum(0));
+	if (!DatumGetBool(DirectFunctionCall2(numeric_eq, truncated, NumericGetDatum(v->val.numeric))))
+		ereport(ERROR,
+				(errcode(ERRCODE_CFGMGR_INVALID_PARAMETER_TYPE),
+				 errmsg("configuration value \"%s\" is not an integer", path),
+				 errhint("Use cfgmgr.get_numeric() to read it.")));
+	have_error =
+		DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(v->val.numeric),
+										  NumericGetDatum(int64_to_numeric(PG_INT64_MAX)))) > 0 ||
+		DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(v->val.numeric),
+										  NumericGetDatum(int64_to_numeric(PG_INT64_MIN)))) < 0;
+	if (have_error)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("configuration value \"%s\" is out of range for type bigint", path),
+				 errhint("Use cfgmgr.get_numeric() to read it.")));
+	result = DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(v->val.numeric)));
+	PG_RETURN_INT64(result);
+}
+
+/* cfgmgr.get_bool(..., fallback boolean) RETURNS boolean: a JSON boolean */
+Datum
+cfgmgr_get_bool(PG_FUNCTION_ARGS)
+{
+	char	   *path;
+	Jsonb	   *value = CfgGetCommon(fcinfo, &path);
+	JsonbValue *v;
+
+	if (value == NULL)
+		PG_RETURN_DATUM(PG_GETARG_DATUM(5));
+	v = CfgScalarOf(value, jbvBool, path, "a boolean");
+	PG_RETURN_BOOL(v->val.boolean);
+}
+
+/* cfgmgr.get_numeric(..., fallback numeric) RETURNS numeric: a JSON number */
+Datum
+cfgmgr_get_numeric(PG_FUNCTION_ARGS)
+{
+	char	   *path;
+	Jsonb	   *value = CfgGetCommon(fcinfo, &path);
+	JsonbValue *v;
+
+	if (value == NULL)
+		PG_RETURN_DATUM(PG_GETARG_DATUM(5));
+	v = CfgScalarOf(value, jbvNumeric, path, "a number");
+	PG_RETURN_NUMERIC(v->val.numeric);
+}
+
+/*
+ * cfgmgr.resolve(env text, service text, provider text DEFAULT NULL,
+ *				  as_of text DEFAULT NULL, render bool DEFAULT true) RETURNS jsonb
+ *
+ * render has no effect until string templates exist in a value; it is
+ * accepted now so callers need not change.
+ */
+Datum
+cfgmgr_resolve(PG_FUNCTION_ARGS)
+{
+	char	   *env = CfgArgText(fcinfo, 0, "environment");
+	char	   *svc = CfgArgText(fcinfo, 1, "service");
+	char	   *provider = CfgArgTextOrNull(fcinfo, 2);
+	StringInfoData key;
+	CfgResult  *hit;
+	uint64		gen;
+	CfgResolved *res;
+	Jsonb	   *value;
+
+	CfgRefuseAsOf(fcinfo, 3);
+	CfgAcceptInvalidations();
+	initStringInfo(&key);
+	appendStringInfoChar(&key, 'r');
+	CfgKeyAdd(&key, env, -1);
+	CfgKeyAdd(&key, svc, -1);
+	CfgKeyAdd(&key, provider, -1);
+
+	hit = CfgResultLookup(key.data, key.len);
+	if (hit != NULL)
+	{
+		value = palloc(VARSIZE(hit->value));
+		memcpy(value, hit->value, VARSIZE(hit->value));
+		PG_RETURN_JSONB_P(value);
+	}
+	gen = CfgCacheGeneration();
+	res = CfgResolve(env, svc, provider, NULL, 0);
+	value = CfgNodeToJsonb(res->root);
+	CfgResultStore(key.data, key.len, gen, true, value);
+	PG_RETURN_JSONB_P(value);
+}
+
+/* ---------------------------------------------------------------------
+ * explain
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * The part of a row's value that lands at target: the row's own value when
+ * its path is target; the sub-value for an ancestor row; the value wrapped
+ * in objects along the remaining labels for a descendant row.  *reaches is
+ * false when an ancestor row's value has nothing at target.
+ */
+static Jsonb *
+CfgRowContribution(CfgLayerRow *row, const char *target, int tlen, bool *reaches)
+{
+	*reaches = true;
+	if (row->tombstone)
+		return NULL;
+	if (row->pathlen == tlen)
+		return row->value;
+	if (row->pathlen < tlen)
+	{
+		/* ancestor: walk down the remaining labels */
+		JsonbContainer *c = &row->value->root;
+		const char *p = target + row->pathlen + 1;
+		const char *end = target + tlen;
+		JsonbValue *v = NULL;
+
+		for (;;)
+		{
+			const char *dot = memchr(p, '.', end - p);
+			int			len = (dot ? dot : end) - p;
+
+			if (!JsonContainerIsObject(c))
+			{
+				*reaches = false;
+				return NULL;
+			}
+			v = getKeyJsonValueFromContainer(c, p, len, NULL);
+			if (v == NULL)
+			{
+				*reaches = false;
+				return NULL;
+			}
+			if (dot == NULL)
+				break;
+			if (v->type != jbvBinary)
+			{
+				*reaches = false;
+				return NULL;
+			}
+			c = v->val.binary.data;
+			p = dot + 1;
+		}
+		return JsonbValueToJsonb(v);
+	}
+	else
+	{
+		/* descendant: {"rest": {"of": value}} */
+		JsonbParseState *state = NULL;
+		JsonbValue *res = NULL;
+		const char *p = row->path + tlen + 1;
+		const char *end = row->path + row->pathlen;
+		int			depth = 0;
+		JsonbValue	v;
+
+		for (;;)
+		{
+			const char *dot = memchr(p, '.', end - p);
+			int			len = (dot ? dot : end) - p;
+			JsonbValue	k;
+
+			pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+			depth++;
+			k.type = jbvString;
+			k.val.string.val = (char *) p;
+			k.val.string.len = len;
+			pushJsonbValue(&state, WJB_KEY, &k);
+			if (dot == NULL)
+				break;
+			p = dot + 1;
+		}
+		v.type = jbvBinary;
+		v.val.binary.data = &row->value->root;
+		v.val.binary.len = VARSIZE(row->value) - VARHDRSZ;
+		if (JB_ROOT_IS_SCALAR(row->value))
+			JsonbExtractScalar(&row->value->root, &v);
+		pushJsonbValue(&state, WJB_VALUE, &v);
+		while (depth-- > 0)
+			res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+		return JsonbValueToJsonb(res);
+	}
+}
+
+/*
+ * cfgmgr.explain(env text, service text, path cfgpath, provider text DEFAULT NULL)
+ *	 RETURNS TABLE(level int, environment text, provider text, source text,
+ *				   value jsonb, winner bool)
+ *
+ * One row per stored entry that touches path (at it, above it or below it),
+ * in the order resolution applies them.  winner marks the entries whose
+ * contribution survives in the resolved value; when the path resolves to
+ * nothing because of a tombstone, the last tombstone is the winner.
+ */
+Datum
+cfgmgr_explain(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *env = CfgArgText(fcinfo, 0, "environment");
+	char	   *svc = CfgArgText(fcinfo, 1, "service");
+	CfgPath    *pathp;
+	char	   *provider;
+	const char *path;
+	int			pathlen;
+	CfgResolved *res;
+	CfgNode    *node;
+	int			i;
+	int			last_tombstone = -1;
+
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("path must not be null")));
+	pathp = PG_GETARG_CFGPATH_PP(2);
+	path = CFGPATH_DATA(pathp);
+	pathlen = CFGPATH_LEN(pathp);
+	provider = CfgArgTextOrNull(fcinfo, 3);
+
+	InitMaterializedSRF(fcinfo, 0);
+	res = CfgResolve(env, svc, provider, path, pathlen);
+	node = CfgNodeFind(res->root, path, pathlen);
+
+	if (node == NULL)
+		for (i = 0; i < res->nrows; i++)
+			if (res->rows[i].tombstone &&
+				CfgPathIsAncestor(res->rows[i].path, res->rows[i].pathlen, path, pathlen))
+				last_tombstone = i;
+
+	for (i = 0; i < res->nrows; i++)
+	{
+		CfgLayerRow *row = &res->rows[i];
+		Datum		values[6];
+		bool		nulls[6] = {false, false, false, false, false, false};
+		bool		reaches;
+		Jsonb	   *contrib;
+
+		/* descendant tombstones touch the path too; they show as such */
+		contrib = CfgRowContribution(row, path, pathlen, &reaches);
+		if (!reaches)
+			continue;
+		values[0] = Int32GetDatum(row->level);
+		values[1] = CStringGetTextDatum(res->chain[row->level]->name);
+		if (row->provider_specific)
+			values[2] = CStringGetTextDatum(provider);
+		else
+			nulls[2] = true;
+		values[3] = CStringGetTextDatum(row->tombstone ? "tombstone" : "value");
+		if (contrib)
+			values[4] = JsonbPGetDatum(contrib);
+		else
+			nulls[4] = true;
+		if (node != NULL)
+			values[5] = BoolGetDatum(!row->tombstone && CfgNodeUsesRow(node, row->seq));
+		else
+			values[5] = BoolGetDatum(i == last_tombstone);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* ---------------------------------------------------------------------
+ * provenance
+ * ---------------------------------------------------------------------
+ */
+typedef struct ProvenanceState
+{
+	ReturnSetInfo *rsinfo;
+	CfgResolved *res;
+} ProvenanceState;
+
+static void
+CfgProvenanceLeaf(void *arg, const char *path, int pathlen, CfgNode *leaf)
+{
+	ProvenanceState *st = arg;
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
+	int			origin = CfgNodeOrigin(leaf);
+	CfgLayerRow *row;
+
+	if (pathlen == 0)
+		return;					/* the empty root document */
+	Assert(origin >= 0 && origin < st->res->nrows);
+	row = &st->res->rows[origin];
+	values[0] = PointerGetDatum(cstring_to_text_with_len(path, pathlen));
+	values[1] = JsonbPGetDatum(CfgNodeToJsonb(leaf));
+	values[2] = CStringGetTextDatum(st->res->chain[row->level]->name);
+	if (row->provider_specific)
+		values[3] = CStringGetTextDatum(st->res->provider);
+	else
+		nulls[3] = true;
+	values[4] = Int64GetDatum(row->changeset);
+	tuplestore_putvalues(st->rsinfo->setResult, st->rsinfo->setDesc, values, nulls);
+}
+
+/*
+ * cfgmgr.provenance(env text, service text, provider text DEFAULT NULL)
+ *	 RETURNS TABLE(path text, value jsonb, environment text, provider text,
+ *				   changeset bigint)
+ *
+ * Every resolved leaf (scalar, array or empty object) with the environment,
+ * provider qualifier and changeset of the entry it came from.
+ */
+Datum
+cfgmgr_provenance(PG_FUNCTION_ARGS)
+{
+	char	   *env = CfgArgText(fcinfo, 0, "environment");
+	char	   *svc = CfgArgText(fcinfo, 1, "service");
+	char	   *provider = CfgArgTextOrNull(fcinfo, 2);
+	ProvenanceState st;
+
+	InitMaterializedSRF(fcinfo, 0);
+	st.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	st.res = CfgResolve(env, svc, provider, NULL, 0);
+	CfgNodeWalkLeaves(st.res->root, "", 0, CfgProvenanceLeaf, &st);
+	return (Datum) 0;
+}
+
+/* cfgmgr.environment_chain(env text) RETURNS SETOF text, root first */
+Datum
+cfgmgr_environment_chain(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *envname = CfgArgText(fcinfo, 0, "environment");
+	CfgCatalog *cat;
+	CfgEnv	  **chain;
+	int			n,
+				i;
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	cat = CfgGetCatalog();
+	chain = palloc(sizeof(CfgEnv *) * CFG_MAX_DEPTH);
+	n = CfgEnvChain(cat, CfgLookupEnv(cat, envname, false), chain);
+	for (i = 0; i < n; i++)
+	{
+		Datum		v = CStringGetTextDatum(chain[i]->name);
+		bool		isnull = false;
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &v, &isnull);
+	}
+	return (Datum) 0;
+}

@@ -1,0 +1,763 @@
+/*-------------------------------------------------------------------------
+ *
+ * cfg_write.c
+ *	  Writing configuration: changesets, set, unset, set_many, and the
+ *	  triggers that keep cfgmgr.entry consistent and historied.
+ *
+ * Changesets.  The first configuration change of a transaction inserts one
+ * cfgmgr.changeset row keyed by the transaction's xid8; its id is kept in a
+ * static for the rest of the transaction, forgotten at transaction end and
+ * when the subtransaction that created it aborts.
+ *
+ * Triggers on cfgmgr.entry (installed by the extension script):
+ *	BEFORE INSERT/UPDATE (cfgmgr_entry_before): refuses writes to unknown
+ *		or dropped environments, unknown services and providers, and key
+ *		changes; stamps changeset, updated_at and updated_by; takes the
+ *		environment's shared advisory lock (drop_environment takes it
+ *		exclusively) so that no entry can appear in a dropped environment.
+ *	AFTER INSERT/UPDATE/DELETE (cfgmgr_entry_history): one cfgmgr.change row.
+ *	AFTER statement (cfgmgr_invalidate): queues the cache invalidation, also
+ *		installed on environment, service and provider.
+ * Direct table writes therefore behave exactly like API writes.
+ *
+ * Copyright (c) 2026, cfgmgr developers
+ *
+ * src/cfg_write.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/inval.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+
+#include "cfg_errcodes.h"
+#include "cfgmgr.h"
+#include "cfgpath.h"
+
+PG_FUNCTION_INFO_V1(cfgmgr_current_changeset);
+PG_FUNCTION_INFO_V1(cfgmgr_set);
+PG_FUNCTION_INFO_V1(cfgmgr_unset);
+PG_FUNCTION_INFO_V1(cfgmgr_set_many);
+PG_FUNCTION_INFO_V1(cfgmgr_entry_before);
+PG_FUNCTION_INFO_V1(cfgmgr_entry_history);
+PG_FUNCTION_INFO_V1(cfgmgr_invalidate);
+PG_FUNCTION_INFO_V1(cfgmgr_lock_environment);
+
+/* the current transaction's changeset */
+static int64 cur_changeset = 0;
+static FullTransactionId cur_fxid;
+static SubTransactionId cur_subid = InvalidSubTransactionId;
+
+static SPIPlanPtr plan_changeset = NULL;
+static SPIPlanPtr plan_message = NULL;
+static SPIPlanPtr plan_history = NULL;
+static SPIPlanPtr plan_upsert = NULL;
+static SPIPlanPtr plan_block = NULL;
+static SPIPlanPtr plan_delete = NULL;
+static SPIPlanPtr plan_clear_below = NULL;
+static SPIPlanPtr plan_many = NULL;
+
+static void
+CfgXactCallback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			cur_changeset = 0;
+			cur_subid = InvalidSubTransactionId;
+			break;
+		default:
+			break;
+	}
+}
+
+static void
+CfgSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
+				   SubTransactionId parentSubid, void *arg)
+{
+	if (cur_changeset == 0 || mySubid != cur_subid)
+		return;
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+	{
+		/* the changeset row went away with the subtransaction */
+		cur_changeset = 0;
+		cur_subid = InvalidSubTransactionId;
+	}
+	else if (event == SUBXACT_EVENT_COMMIT_SUB)
+		cur_subid = parentSubid;
+}
+
+void
+CfgWriteInit(void)
+{
+	RegisterXactCallback(CfgXactCallback, NULL);
+	RegisterSubXactCallback(CfgSubXactCallback, NULL);
+}
+
+static SPIPlanPtr
+CfgPlan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types)
+{
+	if (*slot == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
+
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
+				 SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "SPI_keepplan failed");
+		*slot = plan;
+	}
+	return *slot;
+}
+
+/*
+ * The changeset id of the current transaction, creating it on first use.
+ * A non-NULL message is appended to the changeset's message.
+ */
+int64
+CfgCurrentChangeset(const char *message)
+{
+	FullTransactionId fxid = GetTopFullTransactionId();
+	bool		have = cur_changeset != 0 &&
+		FullTransactionIdEquals(fxid, cur_fxid);
+
+	if (have && message == NULL)
+		return cur_changeset;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (!have)
+	{
+		Oid			types[1] = {TEXTOID};
+		Datum		args[1];
+		char		nulls[1] = {' '};
+		bool		isnull;
+		int			ret;
+
+		args[0] = message ? CStringGetTextDatum(message) : (Datum) 0;
+		nulls[0] = message ? ' ' : 'n';
+		ret = SPI_execute_plan(CfgPlan(&plan_changeset,
+									   "INSERT INTO cfgmgr.changeset (xid, client, message)"
+									   " VALUES (pg_catalog.pg_current_xact_id(),"
+									   " pg_catalog.concat_ws('@', NULLIF(pg_catalog.current_setting('application_name'), ''),"
+									   " pg_catalog.inet_client_addr()::pg_catalog.text), $1)"
+									   " ON CONFLICT (xid) DO UPDATE SET xid = excluded.xid RETURNING id",
+									   1, types),
+							   args, nulls, false, 1);
+		if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+			elog(ERROR, "could not create a changeset: %s", SPI_result_code_string(ret));
+		cur_changeset = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+													SPI_tuptable->tupdesc, 1, &isnull));
+		cur_fxid = fxid;
+		cur_subid = GetCurrentSubTransactionId();
+	}
+	else
+	{
+		Oid			types[2] = {INT8OID, TEXTOID};
+		Datum		args[2];
+		int			ret;
+
+		args[0] = Int64GetDatum(cur_changeset);
+		args[1] = CStringGetTextDatum(message);
+		ret = SPI_execute_plan(CfgPlan(&plan_message,
+									   "UPDATE cfgmgr.changeset SET message ="
+									   " CASE WHEN message IS NULL THEN $2"
+									   " WHEN pg_catalog.strpos(message, $2) OPERATOR(pg_catalog.>) 0 THEN message"
+									   " ELSE message OPERATOR(pg_catalog.||) E'\\n' OPERATOR(pg_catalog.||) $2 END"
+									   " WHERE id OPERATOR(pg_catalog.=) $1",
+									   2, types),
+							   args, NULL, false, 0);
+		if (ret != SPI_OK_UPDATE)
+			elog(ERROR, "could not update changeset: %s", SPI_result_code_string(ret));
+	}
+	SPI_finish();
+	return cur_changeset;
+}
+
+/* Own writes: our caches must not serve what was read before them. */
+void
+CfgNoteWrite(void)
+{
+	CfgInvalidateAll();
+}
+
+/* cfgmgr.current_changeset() RETURNS bigint */
+Datum
+cfgmgr_current_changeset(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(CfgCurrentChangeset(NULL));
+}
+
+/*
+ * Advisory lock on an environment: shared by writers of its entries,
+ * exclusive for drop_environment.
+ */
+static void
+CfgLockEnv(int32 env_id, bool exclusive)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) env_id, 0, CFG_LOCKTAG_ENV);
+	(void) LockAcquire(&tag, exclusive ? ExclusiveLock : ShareLock, false, false);
+}
+
+/* cfgmgr.lock_environment(id int, exclusive bool): for drop_environment */
+Datum
+cfgmgr_lock_environment(PG_FUNCTION_ARGS)
+{
+	CfgLockEnv(PG_GETARG_INT32(0), PG_GETARG_BOOL(1));
+	PG_RETURN_VOID();
+}
+
+/* ---------------------------------------------------------------------
+ * Triggers
+ * ---------------------------------------------------------------------
+ */
+
+/* Column numbers of cfgmgr.entry (1-based, as created) */
+#define ENTRY_ENV_ID		1
+#define ENTRY_SERVICE_ID	2
+#define ENTRY_PATH			3
+#define ENTRY_PROVIDER		4
+#define ENTRY_VALUE			5
+#define ENTRY_TOMBSTONE		6
+#define ENTRY_SECRET		7
+#define ENTRY_MESSAGE		8
+#define ENTRY_CHANGESET		9
+#define ENTRY_UPDATED_AT	10
+#define ENTRY_UPDATED_BY	11
+#define ENTRY_NATTS			11
+
+static void
+CfgCheckEntryShape(TupleDesc desc)
+{
+	if (desc->natts != ENTRY_NATTS)
+		elog(ERROR, "cfgmgr.entry has an unexpected shape");
+}
+
+/* BEFORE INSERT OR UPDATE FOR EACH ROW on cfgmgr.entry */
+Datum
+cfgmgr_entry_before(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	HeapTuple	tup;
+	bool		isnull;
+	int32		env_id,
+				svc_id;
+	char	   *provider;
+	CfgCatalog *cat;
+	CfgEnv	   *env;
+	int			cols[3] = {ENTRY_CHANGESET, ENTRY_UPDATED_AT, ENTRY_UPDATED_BY};
+	Datum		vals[3];
+	bool		nulls[3] = {false, false, false};
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(td->tg_event))
+		elog(ERROR, "cfgmgr_entry_before: must be fired before insert or update, for each row");
+	desc = RelationGetDescr(td->tg_relation);
+	CfgCheckEntryShape(desc);
+	tup = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+
+	env_id = DatumGetInt32(heap_getattr(tup, ENTRY_ENV_ID, desc, &isnull));
+	svc_id = DatumGetInt32(heap_getattr(tup, ENTRY_SERVICE_ID, desc, &isnull));
+	provider = TextDatumGetCString(heap_getattr(tup, ENTRY_PROVIDER, desc, &isnull));
+
+	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+	{
+		int			k;
+
+		for (k = ENTRY_ENV_ID; k <= ENTRY_PROVIDER; k++)
+		{
+			bool		n1,
+						n2;
+			Datum		a = heap_getattr(td->tg_trigtuple, k, desc, &n1);
+			Datum		b = heap_getattr(tup, k, desc, &n2);
+			Form_pg_attribute att = TupleDescAttr(desc, k - 1);
+
+			if (!datumIsEqual(a, b, att->attbyval, att->attlen))
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("cannot change the key of a configuration entry"),
+						 errdetail("Column \"%s\" of cfgmgr.entry is part of the key.",
+								   NameStr(att->attname)),
+						 errhint("Unset the old path and set the new one.")));
+		}
+	}
+
+	CfgLockEnv(env_id, false);
+	/* drop_environment may have committed while we waited for the lock */
+	AcceptInvalidationMessages();
+	cat = CfgGetCatalog();
+	env = CfgLookupEnvById(cat, env_id);
+	if (env == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_CFGMGR_ENVIRONMENT_NOT_FOUND),
+				 errmsg("environment with id %d does not exist", env_id)));
+	if (CfgLookupServiceById(cat, svc_id) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_CFGMGR_SERVICE_NOT_FOUND),
+				 errmsg("service with id %d does not exist", svc_id)));
+	if (provider[0] != '\0')
+		CfgCheckProvider(cat, provider);
+
+	vals[0] = Int64GetDatum(CfgCurrentChangeset(NULL));
+	vals[1] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	vals[2] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
+	tup = heap_modify_tuple_by_cols(tup, desc, 3, cols, vals, nulls);
+	return PointerGetDatum(tup);
+}
+
+/* AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW on cfgmgr.entry */
+Datum
+cfgmgr_entry_history(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	HeapTuple	newtup = NULL,
+				oldtup = NULL,
+				keytup;
+	Oid			types[10] = {INT8OID, INT4OID, INT4OID, TEXTOID, TEXTOID, TEXTOID,
+	JSONBOID, JSONBOID, BOOLOID, TEXTOID};
+	Datum		args[10];
+	char		nulls[10];
+	bool		isnull;
+	const char *op;
+	int			ret;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(td->tg_event))
+		elog(ERROR, "cfgmgr_entry_history: must be fired after, for each row");
+	desc = RelationGetDescr(td->tg_relation);
+	CfgCheckEntryShape(desc);
+	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
+		newtup = td->tg_trigtuple;
+	else if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+	{
+		oldtup = td->tg_trigtuple;
+		newtup = td->tg_newtuple;
+	}
+	else
+		oldtup = td->tg_trigtuple;
+	keytup = newtup ? newtup : oldtup;
+	memset(nulls, ' ', sizeof(nulls));
+
+	if (newtup == NULL)
+		op = "unset";
+	else if (DatumGetBool(heap_getattr(newtup, ENTRY_TOMBSTONE, desc, &isnull)))
+		op = "block";
+	else
+		op = "set";
+
+	args[0] = Int64GetDatum(CfgCurrentChangeset(NULL));
+	args[1] = heap_getattr(keytup, ENTRY_ENV_ID, desc, &isnull);
+	args[2] = heap_getattr(keytup, ENTRY_SERVICE_ID, desc, &isnull);
+	args[3] = heap_getattr(keytup, ENTRY_PATH, desc, &isnull);
+	args[4] = heap_getattr(keytup, ENTRY_PROVIDER, desc, &isnull);
+	args[5] = CStringGetTextDatum(op);
+	if (oldtup)
+		args[6] = heap_getattr(oldtup, ENTRY_VALUE, desc, &isnull);
+	if (!oldtup || isnull)
+		nulls[6] = 'n';
+	if (newtup)
+		args[7] = heap_getattr(newtup, ENTRY_VALUE, desc, &isnull);
+	if (!newtup || isnull)
+		nulls[7] = 'n';
+	args[8] = heap_getattr(keytup, ENTRY_SECRET, desc, &isnull);
+	args[9] = newtup ? heap_getattr(newtup, ENTRY_MESSAGE, desc, &isnull) : (Datum) 0;
+	if (!newtup || isnull)
+		nulls[9] = 'n';
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_plan(CfgPlan(&plan_history,
+								   "INSERT INTO cfgmgr.change (changeset, env_id, service_id, path,"
+								   " provider, op, old_value, new_value, secret, message)"
+								   " VALUES ($1, $2, $3, $4::cfgmgr.cfgpath, $5, $6, $7, $8, $9, $10)",
+								   10, types),
+						   args, nulls, false, 0);
+	if (ret != SPI_OK_INSERT)
+		elog(ERROR, "could not write history: %s", SPI_result_code_string(ret));
+	SPI_finish();
+	CfgNoteWrite();
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * AFTER ... FOR EACH STATEMENT on cfgmgr.entry, environment, service,
+ * provider: every backend drops its caches when this transaction commits.
+ */
+Datum
+cfgmgr_invalidate(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "cfgmgr_invalidate: must be called as a trigger");
+	CacheInvalidateRelcacheByRelid(CfgEntryRelid());
+	CfgNoteWrite();
+	return PointerGetDatum(NULL);
+}
+
+/* ---------------------------------------------------------------------
+ * set, unset, set_many
+ * ---------------------------------------------------------------------
+ */
+static char *
+CfgArgText(FunctionCallInfo fcinfo, int n, const char *what)
+{
+	if (PG_ARGISNULL(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", what)));
+	return text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+/* Look up and check the target of a write. */
+static void
+CfgWriteTarget(FunctionCallInfo fcinfo, int32 *env_id, int32 *svc_id, char **provider,
+			   int provider_arg)
+{
+	char	   *envname = CfgArgText(fcinfo, 0, "environment");
+	char	   *svcname = CfgArgText(fcinfo, 1, "service");
+	CfgCatalog *cat = CfgGetCatalog();
+
+	*env_id = CfgLookupEnv(cat, envname, false)->id;
+	*svc_id = CfgLookupService(cat, svcname, false)->id;
+	*provider = PG_ARGISNULL(provider_arg) ? "" :
+		text_to_cstring(PG_GETARG_TEXT_PP(provider_arg));
+	if ((*provider)[0] != '\0')
+		CfgCheckProvider(cat, *provider);
+}
+
+static void
+CfgRefuseSecret(FunctionCallInfo fcinfo, int n)
+{
+	if (!PG_ARGISNULL(n) && PG_GETARG_BOOL(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("secret values are not supported yet"),
+				 errdetail("Secret values are stored only encrypted, and encryption is not available in this build."),
+				 errhint("Store the value without secret => true only if it is not sensitive.")));
+}
+
+/*
+ * cfgmgr.set(env text, service text, path cfgpath, value jsonb,
+ *			  provider text DEFAULT NULL, secret bool DEFAULT false,
+ *			  message text DEFAULT NULL) RETURNS bigint
+ */
+Datum
+cfgmgr_set(PG_FUNCTION_ARGS)
+{
+	int32		env_id,
+				svc_id;
+	char	   *provider;
+	char	   *message;
+	Oid			types[6] = {INT4OID, INT4OID, TEXTOID, TEXTOID, JSONBOID, TEXTOID};
+	Datum		args[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	int			ret;
+	int64		cs;
+
+	CfgWriteTarget(fcinfo, &env_id, &svc_id, &provider, 4);
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("path must not be null")));
+	if (PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("value must not be null"),
+				 errhint("Use 'null'::jsonb to store a JSON null, or cfgmgr.unset() to remove a value.")));
+	CfgRefuseSecret(fcinfo, 5);
+	message = PG_ARGISNULL(6) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(6));
+
+	cs = CfgCurrentChangeset(message);
+	args[0] = Int32GetDatum(env_id);
+	args[1] = Int32GetDatum(svc_id);
+	args[2] = PointerGetDatum(cstring_to_text_with_len(CFGPATH_DATA(PG_GETARG_CFGPATH_PP(2)),
+													   CFGPATH_LEN(PG_GETARG_CFGPATH_PP(2))));
+	args[3] = CStringGetTextDatum(provider);
+	args[4] = PG_GETARG_DATUM(3);
+	args[5] = message ? CStringGetTextDatum(message) : (Datum) 0;
+	nulls[5] = message ? ' ' : 'n';
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_plan(CfgPlan(&plan_upsert,
+								   "INSERT INTO cfgmgr.entry AS e (env_id, service_id, path, provider, value,"
+								   " tombstone, secret, message, changeset)"
+								   " VALUES ($1, $2, $3::cfgmgr.cfgpath, $4, $5, false, false, $6, 0)"
+								   " ON CONFLICT (env_id, service_id, path, provider) DO UPDATE"
+								   " SET value = excluded.value, tombstone = false, secret = false,"
+								   " message = excluded.message",
+								   6, types),
+						   args, nulls, false, 0);
+	if (ret != SPI_OK_INSERT)
+		elog(ERROR, "could not store value: %s", SPI_result_code_string(ret));
+	SPI_finish();
+	PG_RETURN_INT64(cs);
+}
+
+/*
+ * cfgmgr.unset(env text, service text, path cfgpath, provider text DEFAULT NULL,
+ *				block bool DEFAULT false) RETURNS bigint
+ *
+ * Without block: removes what this environment stores at path and below
+ * (CM005 when it stores nothing there).  With block: also writes a
+ * tombstone at path, hiding inherited values.
+ */
+Datum
+cfgmgr_unset(PG_FUNCTION_ARGS)
+{
+	int32		env_id,
+				svc_id;
+	char	   *provider;
+	bool		block = !PG_ARGISNULL(4) && PG_GETARG_BOOL(4);
+	Oid			types[4] = {INT4OID, INT4OID, TEXTOID, TEXTOID};
+	Datum		args[4];
+	CfgPath    *path;
+	int			ret;
+	int64		cs;
+
+	CfgWriteTarget(fcinfo, &env_id, &svc_id, &provider, 3);
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("path must not be null")));
+	path = PG_GETARG_CFGPATH_PP(2);
+	args[0] = Int32GetDatum(env_id);
+	args[1] = Int32GetDatum(svc_id);
+	args[2] = PointerGetDatum(cstring_to_text_with_len(CFGPATH_DATA(path), CFGPATH_LEN(path)));
+	args[3] = CStringGetTextDatum(provider);
+
+	cs = CfgCurrentChangeset(NULL);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (!block)
+	{
+		ret = SPI_execute_plan(CfgPlan(&plan_delete,
+									   "DELETE FROM cfgmgr.entry WHERE env_id OPERATOR(pg_catalog.=) $1"
+									   " AND service_id OPERATOR(pg_catalog.=) $2"
+									   " AND path OPERATOR(cfgmgr.<@) $3::cfgmgr.cfgpath"
+									   " AND provider OPERATOR(pg_catalog.=) $4",
+									   4, types),
+							   args, NULL, false, 0);
+		if (ret != SPI_OK_DELETE)
+			elog(ERROR, "could not remove value: %s", SPI_result_code_string(ret));
+		if (SPI_processed == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_CFGMGR_CONFIGURATION_NOT_FOUND),
+					 errmsg("configuration not found: environment \"%s\" stores nothing at \"%s\" in service \"%s\"",
+							text_to_cstring(PG_GETARG_TEXT_PP(0)),
+							text_to_cstring((text *) DatumGetPointer(args[2])),
+							text_to_cstring(PG_GETARG_TEXT_PP(1))),
+					 errhint("To hide a value inherited from a parent environment, use block => true.")));
+	}
+	else
+	{
+		ret = SPI_execute_plan(CfgPlan(&plan_clear_below,
+									   "DELETE FROM cfgmgr.entry WHERE env_id OPERATOR(pg_catalog.=) $1"
+									   " AND service_id OPERATOR(pg_catalog.=) $2"
+									   " AND path OPERATOR(cfgmgr.<@) $3::cfgmgr.cfgpath"
+									   " AND path OPERATOR(cfgmgr.<>) $3::cfgmgr.cfgpath"
+									   " AND provider OPERATOR(pg_catalog.=) $4",
+									   4, types),
+							   args, NULL, false, 0);
+		if (ret != SPI_OK_DELETE)
+			elog(ERROR, "could not remove value: %s", SPI_result_code_string(ret));
+		ret = SPI_execute_plan(CfgPlan(&plan_block,
+									   "INSERT INTO cfgmgr.entry (env_id, service_id, path, provider, value,"
+									   " tombstone, secret, changeset)"
+									   " VALUES ($1, $2, $3::cfgmgr.cfgpath, $4, NULL, true, false, 0)"
+									   " ON CONFLICT (env_id, service_id, path, provider) DO UPDATE"
+									   " SET value = NULL, tombstone = true, secret = false, message = NULL",
+									   4, types),
+							   args, NULL, false, 0);
+		if (ret != SPI_OK_INSERT)
+			elog(ERROR, "could not store tombstone: %s", SPI_result_code_string(ret));
+	}
+	SPI_finish();
+	PG_RETURN_INT64(cs);
+}
+
+/*
+ * Flatten a document into (path, value) pairs.  An object is descended into
+ * when every key is a valid label; otherwise (and for empty objects,
+ * arrays and scalars) it is stored whole at its path.
+ */
+typedef struct FlatState
+{
+	StringInfoData path;
+	int			n;
+	int			max;
+	Datum	   *paths;
+	Datum	   *values;
+} FlatState;
+
+static void
+CfgFlatAdd(FlatState *st, JsonbValue *v)
+{
+	if (st->path.len > CFGPATH_MAX_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid configuration path: \"%.64s...\"", st->path.data),
+				 errdetail("A path may be at most %d bytes long.", CFGPATH_MAX_LEN)));
+	if (st->n == st->max)
+	{
+		st->max *= 2;
+		st->paths = repalloc_huge(st->paths, sizeof(Datum) * st->max);
+		st->values = repalloc_huge(st->values, sizeof(Datum) * st->max);
+	}
+	st->paths[st->n] = PointerGetDatum(cstring_to_text_with_len(st->path.data, st->path.len));
+	st->values[st->n] = JsonbPGetDatum(JsonbValueToJsonb(v));
+	st->n++;
+}
+
+static bool
+CfgAllKeysAreLabels(JsonbContainer *c)
+{
+	JsonbIterator *it = JsonbIteratorInit(c);
+	JsonbValue	k;
+	JsonbIteratorToken tok;
+	bool		any = false;
+
+	while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
+	{
+		if (tok != WJB_KEY)
+			continue;
+		any = true;
+		if (!CfgLabelIsValid(k.val.string.val, k.val.string.len))
+			return false;
+	}
+	return any;
+}
+
+static void
+CfgFlatten(FlatState *st, JsonbContainer *c)
+{
+	JsonbIterator *it = JsonbIteratorInit(c);
+	JsonbValue	k,
+				v;
+	JsonbIteratorToken tok;
+	int			base = st->path.len;
+
+	check_stack_depth();
+	CHECK_FOR_INTERRUPTS();
+	while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
+	{
+		if (tok != WJB_KEY)
+			continue;
+		tok = JsonbIteratorNext(&it, &v, true);
+		if (base > 0)
+			appendStringInfoChar(&st->path, '.');
+		appendBinaryStringInfo(&st->path, k.val.string.val, k.val.string.len);
+		if (v.type == jbvBinary && JsonContainerIsObject(v.val.binary.data) &&
+			CfgAllKeysAreLabels(v.val.binary.data))
+			CfgFlatten(st, v.val.binary.data);
+		else
+			CfgFlatAdd(st, &v);
+		st->path.len = base;
+		st->path.data[base] = '\0';
+	}
+}
+
+/*
+ * cfgmgr.set_many(env text, service text, "values" jsonb,
+ *				   provider text DEFAULT NULL, message text DEFAULT NULL) RETURNS bigint
+ */
+Datum
+cfgmgr_set_many(PG_FUNCTION_ARGS)
+{
+	int32		env_id,
+				svc_id;
+	char	   *provider;
+	char	   *message;
+	Jsonb	   *doc;
+	FlatState	st;
+	Oid			types[6] = {INT4OID, INT4OID, TEXTARRAYOID, JSONBARRAYOID, TEXTOID, TEXTOID};
+	Datum		args[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	int			ret;
+	int64		cs;
+
+	CfgWriteTarget(fcinfo, &env_id, &svc_id, &provider, 3);
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("values must not be null")));
+	doc = PG_GETARG_JSONB_P(2);
+	if (!JB_ROOT_IS_OBJECT(doc))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("values must be a JSON object"),
+				 errdetail("The document's top level maps paths to values.")));
+	message = PG_ARGISNULL(4) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(4));
+
+	/* top-level keys must be labels: there is nothing to store a map at */
+	{
+		JsonbIterator *it = JsonbIteratorInit(&doc->root);
+		JsonbValue	k;
+		JsonbIteratorToken tok;
+
+		while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
+			if (tok == WJB_KEY)
+				(void) CfgPathMake(k.val.string.val, k.val.string.len);
+	}
+
+	memset(&st, 0, sizeof(st));
+	initStringInfo(&st.path);
+	st.max = 64;
+	st.paths = palloc(sizeof(Datum) * st.max);
+	st.values = palloc(sizeof(Datum) * st.max);
+	CfgFlatten(&st, &doc->root);
+
+	cs = CfgCurrentChangeset(message);
+	if (st.n == 0)
+		PG_RETURN_INT64(cs);
+
+	args[0] = Int32GetDatum(env_id);
+	args[1] = Int32GetDatum(svc_id);
+	args[2] = PointerGetDatum(construct_array(st.paths, st.n, TEXTOID, -1, false, TYPALIGN_INT));
+	args[3] = PointerGetDatum(construct_array(st.values, st.n, JSONBOID, -1, false, TYPALIGN_INT));
+	args[4] = CStringGetTextDatum(provider);
+	args[5] = message ? CStringGetTextDatum(message) : (Datum) 0;
+	nulls[5] = message ? ' ' : 'n';
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_plan(CfgPlan(&plan_many,
+								   "INSERT INTO cfgmgr.entry AS e (env_id, service_id, path, provider, value,"
+								   " tombstone, secret, message, changeset)"
+								   " SELECT $1, $2, u.p::cfgmgr.cfgpath, $5, u.v, false, false, $6, 0"
+								   " FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(p, v)"
+								   " ON CONFLICT (env_id, service_id, path, provider) DO UPDATE"
+								   " SET value = excluded.value, tombstone = false, secret = false,"
+								   " message = excluded.message",
+								   6, types),
+						   args, nulls, false, 0);
+	if (ret != SPI_OK_INSERT)
+		elog(ERROR, "could not store values: %s", SPI_result_code_string(ret));
+	SPI_finish();
+	PG_RETURN_INT64(cs);
+}

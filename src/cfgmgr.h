@@ -1,0 +1,155 @@
+/*-------------------------------------------------------------------------
+ *
+ * cfgmgr.h
+ *	  Declarations shared by cfgmgr's C files.
+ *
+ * Copyright (c) 2026, cfgmgr developers
+ *
+ * src/cfgmgr.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CFGMGR_H
+#define CFGMGR_H
+
+#include "utils/jsonb.h"
+#include "utils/snapshot.h"
+
+/* GUCs (cfgmgr.c) */
+extern int	cfgmgr_cache_size;
+extern bool cfgmgr_cache_enabled;
+
+/* Name of the provider-neutral qualifier as stored in cfgmgr.entry.provider */
+#define CFG_NEUTRAL_PROVIDER ""
+
+/* Lock tag space for advisory locks taken by cfgmgr (field 4 of the tag) */
+#define CFG_LOCKTAG_ENV		0x6366		/* "cf": environment liveness */
+
+/* ---------------------------------------------------------------------
+ * cfg_catalog.c: backend-local copy of environments, services, providers,
+ * invalidated through the relcache callback on cfgmgr.entry.
+ * ---------------------------------------------------------------------
+ */
+typedef struct CfgEnv
+{
+	int32		id;
+	int32		parent_id;		/* 0 for a root */
+	char	   *name;
+	bool		is_production;
+	bool		approval_required;
+	int32		required_approvals;
+	Jsonb	   *labels;
+	int			depth;			/* 0 for a root */
+} CfgEnv;
+
+typedef struct CfgService
+{
+	int32		id;
+	char	   *name;
+} CfgService;
+
+typedef struct CfgCatalog
+{
+	MemoryContext cxt;
+	struct HTAB *env_by_name;
+	struct HTAB *env_by_id;
+	struct HTAB *svc_by_name;
+	struct HTAB *svc_by_id;
+	struct HTAB *providers;
+} CfgCatalog;
+
+extern void CfgCacheInit(void);
+extern Oid	CfgEntryRelid(void);
+extern uint64 CfgCacheGeneration(void);
+extern void CfgInvalidateAll(void);
+extern bool CfgCacheUsable(void);
+extern void CfgAcceptInvalidations(void);
+extern Snapshot CfgReadSnapshotPush(void);
+extern void CfgReadSnapshotPop(Snapshot snap);
+extern CfgCatalog *CfgGetCatalog(void);
+extern CfgEnv *CfgLookupEnv(CfgCatalog *cat, const char *name, bool missing_ok);
+extern CfgEnv *CfgLookupEnvById(CfgCatalog *cat, int32 id);
+extern CfgService *CfgLookupService(CfgCatalog *cat, const char *name, bool missing_ok);
+extern CfgService *CfgLookupServiceById(CfgCatalog *cat, int32 id);
+extern bool CfgProviderExists(CfgCatalog *cat, const char *name);
+extern void CfgCheckProvider(CfgCatalog *cat, const char *name);
+#define CFG_MAX_DEPTH 1000		/* levels in an environment chain */
+extern int	CfgEnvChain(CfgCatalog *cat, CfgEnv *env, CfgEnv **chain);
+
+/* ---------------------------------------------------------------------
+ * cfg_cache.c: cache of resolved results keyed by the call's arguments.
+ * ---------------------------------------------------------------------
+ */
+typedef struct CfgResult
+{
+	bool		found;
+	Jsonb	   *value;			/* in the cache context; NULL when !found */
+} CfgResult;
+
+extern CfgResult *CfgResultLookup(const char *key, int keylen);
+extern void CfgResultStore(const char *key, int keylen, uint64 gen,
+						   bool found, Jsonb *value);
+extern void CfgResultReset(void);
+
+/* ---------------------------------------------------------------------
+ * cfg_merge.c: layered resolution over jsonb.
+ * ---------------------------------------------------------------------
+ */
+typedef struct CfgNode CfgNode;
+
+/* One stored entry taking part in a resolution, in application order. */
+typedef struct CfgLayerRow
+{
+	int			level;			/* index in the environment chain, 0 = root */
+	int32		env_id;
+	bool		provider_specific;
+	char	   *path;			/* cfgpath text */
+	int			pathlen;
+	Jsonb	   *value;			/* NULL for a tombstone */
+	bool		tombstone;
+	bool		secret;
+	int64		changeset;
+	int			seq;			/* position in application order */
+} CfgLayerRow;
+
+typedef struct CfgResolved
+{
+	CfgNode    *root;			/* object node, never NULL */
+	CfgLayerRow *rows;
+	int			nrows;
+	CfgEnv	  **chain;
+	int			nchain;
+	const char *provider;		/* NULL: provider-neutral resolution */
+} CfgResolved;
+
+extern void CfgMergeRows(CfgResolved *res);
+extern CfgNode *CfgNodeFind(CfgNode *root, const char *path, int pathlen);
+extern Jsonb *CfgNodeToJsonb(CfgNode *node);
+extern void CfgSortRows(CfgLayerRow *rows, int nrows);
+
+typedef void (*CfgLeafCallback) (void *arg, const char *path, int pathlen,
+								 CfgNode *leaf);
+extern void CfgNodeWalkLeaves(CfgNode *node, const char *prefix, int prefixlen,
+							  CfgLeafCallback cb, void *arg);
+extern bool CfgNodeUsesRow(CfgNode *node, int seq);
+extern int	CfgNodeOrigin(CfgNode *node);
+extern bool CfgNodeIsObject(CfgNode *node);
+
+/* ---------------------------------------------------------------------
+ * cfg_resolve.c
+ * ---------------------------------------------------------------------
+ */
+extern void CfgFetchRows(CfgResolved *res, CfgService *svc,
+						 const char *path, int pathlen);
+extern CfgResolved *CfgResolve(const char *envname, const char *svcname,
+							   const char *provider, const char *path, int pathlen);
+
+/* ---------------------------------------------------------------------
+ * cfg_write.c
+ * ---------------------------------------------------------------------
+ */
+extern void CfgWriteInit(void);
+extern int64 CfgCurrentChangeset(const char *message);
+extern void CfgNoteWrite(void);
+
+#endif							/* CFGMGR_H */
