@@ -136,7 +136,7 @@ CfgResultStore(const char *key, int keylen, uint64 gen, bool found, Jsonb *value
 {
 	CfgCacheKey k;
 	CfgCacheEntry *e;
-	bool		isnew;
+	bool		existed;
 	Size		need;
 
 	if (!CfgCacheUsable() || gen != CfgCacheGeneration())
@@ -153,8 +153,8 @@ CfgResultStore(const char *key, int keylen, uint64 gen, bool found, Jsonb *value
 	k.hash = hash_bytes((const unsigned char *) key, keylen);
 	k.len = keylen;
 	k.data = key;
-	e = hash_search(cache_htab, &k, HASH_ENTER, &isnew);
-	if (!isnew)
+	e = hash_search(cache_htab, &k, HASH_ENTER, &existed);
+	if (existed)
 		return;
 	e->result.found = found;
 	e->result.value = NULL;
