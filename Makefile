@@ -7,7 +7,7 @@ MODULE_big = cfgmgr
 OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA       = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*--*.sql))
-DOCS       = doc/cfgmgr.md
+DOCS       = $(wildcard doc/*.md)
 PGFILEDESC = "cfgmgr - configuration manager"
 
 PG_CPPFLAGS = -Isrc -DCFGMGR_VERSION=\"$(EXTVERSION)\"

@@ -43,18 +43,24 @@ fi
 log=$(mktemp -d /tmp/cfgmgr-test.XXXXXX)
 chmod 777 "$log"
 
-# --- pg_regress and isolation ------------------------------------------------
-echo "== pg_regress + isolation"
-make -s installcheck PG_CONFIG="$PG_CONFIG" >"$log/installcheck.out" 2>&1
-rc=$?
-cat "$log/installcheck.out"
-ok=$(grep -cE '\.\.\. ok' "$log/installcheck.out")
-bad=$(grep -cE '\.\.\. FAILED|\.\.\. failed' "$log/installcheck.out")
-if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then bad=1; fi
-for d in regression.diffs output_iso/regression.diffs; do
-	[ -s "$d" ] && { echo "---- $d"; cat "$d"; }
+# --- pg_regress and isolation (run separately so one failing does not hide the other)
+for suite in regress isolation; do
+	echo "== $suite"
+	if [ $suite = regress ]; then
+		make -s installcheck PG_CONFIG="$PG_CONFIG" ISOLATION= >"$log/$suite.out" 2>&1
+		diffs=regression.diffs
+	else
+		make -s installcheck PG_CONFIG="$PG_CONFIG" REGRESS= >"$log/$suite.out" 2>&1
+		diffs=output_iso/regression.diffs
+	fi
+	rc=$?
+	grep -E '^(test | +)?[a-z_0-9]+ +\.\.\. |tests passed|failed' "$log/$suite.out"
+	ok=$(grep -cE '\.\.\. ok' "$log/$suite.out")
+	bad=$(grep -cE '\.\.\. FAILED|\.\.\. failed' "$log/$suite.out")
+	if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then bad=1; cat "$log/$suite.out"; fi
+	[ "$bad" -gt 0 ] && [ -s "$diffs" ] && { echo "---- $diffs"; cat "$diffs"; }
+	count "$ok" "$bad" "$suite"
 done
-count "$ok" "$bad" "pg_regress+isolation"
 
 # --- pgTAP -----------------------------------------------------------------
 if ls test/*.sql >/dev/null 2>&1; then
@@ -110,6 +116,7 @@ if $coverage; then
 	echo "== coverage"
 	cfg_cluster_stop	# flush .gcda files
 	bash scripts/coverage.sh
+	make -s clean >/dev/null 2>&1	# the next build is a normal one
 fi
 
 rm -rf "$log"
