@@ -48,12 +48,13 @@ for suite in regress isolation; do
 	echo "== $suite"
 	if [ $suite = regress ]; then
 		make -s installcheck PG_CONFIG="$PG_CONFIG" ISOLATION= >"$log/$suite.out" 2>&1
+		rc=$?
 		diffs=regression.diffs
 	else
 		make -s installcheck PG_CONFIG="$PG_CONFIG" REGRESS= >"$log/$suite.out" 2>&1
+		rc=$?
 		diffs=output_iso/regression.diffs
 	fi
-	rc=$?
 	grep -E '^(test | +)?[a-z_0-9]+ +\.\.\. |tests passed|failed' "$log/$suite.out"
 	ok=$(grep -cE '\.\.\. ok' "$log/$suite.out")
 	bad=$(grep -cE '\.\.\. FAILED|\.\.\. failed' "$log/$suite.out")

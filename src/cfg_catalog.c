@@ -459,7 +459,7 @@ CfgCheckProvider(CfgCatalog *cat, const char *name)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("provider \"%s\" does not exist", name),
-				 errhint("Register it with cfgmgr.register_provider().")));
+				 errhint("The known providers are listed in table cfgmgr.provider.")));
 }
 
 /*

@@ -298,10 +298,11 @@ CfgGetCommon(FunctionCallInfo fcinfo, char **pathout)
 	if (value == NULL && PG_ARGISNULL(5))
 		ereport(ERROR,
 				(errcode(ERRCODE_CFGMGR_CONFIGURATION_NOT_FOUND),
-				 errmsg("configuration not found: \"%s\" in service \"%s\" for environment \"%s\"%s%s",
-						*pathout, svc, env,
-						provider ? " and provider " : "",
-						provider ? quote_identifier(provider) : ""),
+				 provider ?
+				 errmsg("configuration not found: \"%s\" in service \"%s\" for environment \"%s\" and provider \"%s\"",
+						*pathout, svc, env, provider) :
+				 errmsg("configuration not found: \"%s\" in service \"%s\" for environment \"%s\"",
+						*pathout, svc, env),
 				 errhint("Pass fallback => ... to get a value instead of this error.")));
 	return value;
 }

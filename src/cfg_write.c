@@ -446,7 +446,8 @@ CfgWriteTarget(FunctionCallInfo fcinfo, int32 *env_id, int32 *svc_id, char **pro
 	*svc_id = CfgLookupService(cat, svcname, false)->id;
 	*provider = PG_ARGISNULL(provider_arg) ? "" :
 		text_to_cstring(PG_GETARG_TEXT_PP(provider_arg));
-	if ((*provider)[0] != '\0')
+	/* '' is how neutral entries are stored, never a provider name */
+	if (!PG_ARGISNULL(provider_arg))
 		CfgCheckProvider(cat, *provider);
 }
 
@@ -664,6 +665,11 @@ CfgFlatten(FlatState *st, JsonbContainer *c)
 
 	check_stack_depth();
 	CHECK_FOR_INTERRUPTS();
+	if (base > CFGPATH_MAX_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid configuration path: \"%.64s...\"", st->path.data),
+				 errdetail("A path may be at most %d bytes long.", CFGPATH_MAX_LEN)));
 	while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
 	{
 		if (tok != WJB_KEY)
@@ -680,6 +686,41 @@ CfgFlatten(FlatState *st, JsonbContainer *c)
 		st->path.len = base;
 		st->path.data[base] = '\0';
 	}
+}
+
+static int
+CfgTextDatumCmp(const void *a, const void *b)
+{
+	text	   *ta = DatumGetTextPP(*(const Datum *) a);
+	text	   *tb = DatumGetTextPP(*(const Datum *) b);
+
+	return CfgPathCmp(VARDATA_ANY(ta), VARSIZE_ANY_EXHDR(ta),
+					  VARDATA_ANY(tb), VARSIZE_ANY_EXHDR(tb));
+}
+
+/*
+ * A document may name one path twice ({"a.b": 1, "a": {"b": 2}}): refuse
+ * it rather than pick one silently.
+ */
+static void
+CfgCheckDuplicates(FlatState *st)
+{
+	Datum	   *sorted;
+	int			i;
+
+	if (st->n < 2)
+		return;
+	sorted = palloc(sizeof(Datum) * st->n);
+	memcpy(sorted, st->paths, sizeof(Datum) * st->n);
+	qsort(sorted, st->n, sizeof(Datum), CfgTextDatumCmp);
+	for (i = 1; i < st->n; i++)
+		if (CfgTextDatumCmp(&sorted[i - 1], &sorted[i]) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("document names path \"%s\" more than once",
+							TextDatumGetCString(sorted[i])),
+					 errhint("Write each path once, either dotted or nested.")));
+	pfree(sorted);
 }
 
 /*
@@ -731,6 +772,7 @@ cfgmgr_set_many(PG_FUNCTION_ARGS)
 	st.paths = palloc(sizeof(Datum) * st.max);
 	st.values = palloc(sizeof(Datum) * st.max);
 	CfgFlatten(&st, &doc->root);
+	CfgCheckDuplicates(&st);
 
 	cs = CfgCurrentChangeset(message);
 	if (st.n == 0)

@@ -49,7 +49,8 @@ CREATE FUNCTION cfgmgr.environment_check_parent() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	cur int := NEW.parent_id;
-	hops int := 0;
+	depth int := 1;			-- levels from the root down to NEW, NEW included
+	height int := 0;		-- levels below NEW (when an existing subtree moves)
 	pname text;
 BEGIN
 	IF NEW.parent_id IS NULL THEN
@@ -67,13 +68,25 @@ BEGIN
 				USING ERRCODE = 'CM004',
 					  HINT = 'An environment cannot descend from itself.';
 		END IF;
-		hops := hops + 1;
-		IF hops > 1000 THEN
-			RAISE EXCEPTION 'environment chain of "%" is deeper than 1000 levels', NEW.name
-				USING ERRCODE = 'CM004';
+		depth := depth + 1;
+		IF depth > 1000 THEN
+			EXIT;
 		END IF;
 		SELECT e.parent_id INTO cur FROM cfgmgr.environment e WHERE e.id OPERATOR(pg_catalog.=) cur;
 	END LOOP;
+	IF TG_OP = 'UPDATE' THEN
+		WITH RECURSIVE sub(id, h) AS (
+			SELECT NEW.id, 0
+			UNION ALL
+			SELECT c.id, sub.h + 1 FROM cfgmgr.environment c JOIN sub ON c.parent_id OPERATOR(pg_catalog.=) sub.id
+			 WHERE c.dropped_at IS NULL AND sub.h < 1000)
+		SELECT max(h) INTO height FROM sub;
+	END IF;
+	IF depth + height > 1000 THEN
+		RAISE EXCEPTION 'environment chain of "%" would be deeper than 1000 levels', NEW.name
+			USING ERRCODE = 'CM004',
+				  DETAIL = format('It would have %s levels.', depth + height);
+	END IF;
 	RETURN NEW;
 END
 $$;
@@ -126,6 +139,10 @@ BEGIN
 	IF EXISTS (SELECT FROM cfgmgr.environment e
 				WHERE e.name OPERATOR(pg_catalog.=) create_environment.name AND e.dropped_at IS NULL) THEN
 		RAISE EXCEPTION 'environment "%" already exists', name USING ERRCODE = '42710';
+	END IF;
+	IF required_approvals IS NOT NULL AND required_approvals < 1 THEN
+		RAISE EXCEPTION 'required_approvals of environment "%" must be at least 1', name
+			USING ERRCODE = '22023';
 	END IF;
 	IF labels IS NULL OR jsonb_typeof(labels) <> 'object' THEN
 		RAISE EXCEPTION 'labels of environment "%" must be a JSON object', name USING ERRCODE = '22023';
