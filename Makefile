@@ -27,8 +27,19 @@ ifneq ($(PGXS),)
 include $(PGXS)
 endif
 
-$(DATA_built): $(sort $(wildcard sql/install/*.sql))
-	cat $^ > $@
+# Rebuilt every time (a cat): a removed or renamed part must not leave a stale script.
+$(DATA_built): $(sort $(wildcard sql/install/*.sql)) FORCE
+	cat $(filter-out FORCE,$^) > $@
+
+# Relink when the list of objects changes (a removed .c file).
+src/.objlist: FORCE
+	@echo '$(OBJS)' | cmp -s - $@ || echo '$(OBJS)' > $@
+ifneq ($(PGXS),)
+$(shlib): src/.objlist
+endif
+
+.PHONY: FORCE
+FORCE:
 
 # The two commands of the README, and the other entry points.
 .PHONY: demo test bench coverage

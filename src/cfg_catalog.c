@@ -286,7 +286,7 @@ CfgLoadCatalog(MemoryContext parent)
 		bi->env = env;
 	}
 
-	ret = SPI_execute("SELECT id, name FROM cfgmgr.service", true, 0);
+	ret = SPI_execute("SELECT id, name, COALESCE(schema_version, 0) FROM cfgmgr.service", true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "could not read cfgmgr.service: %s", SPI_result_code_string(ret));
 	for (i = 0; i < SPI_processed; i++)
@@ -300,6 +300,7 @@ CfgLoadCatalog(MemoryContext parent)
 
 		svc->id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
 		svc->name = CfgSpiText(tup, desc, 2, cxt);
+		svc->schema_version = DatumGetInt32(SPI_getbinval(tup, desc, 3, &isnull));
 		bn = hash_search(cat->svc_by_name, svc->name, HASH_ENTER, NULL);
 		bn->svc = svc;
 		bi = hash_search(cat->svc_by_id, &svc->id, HASH_ENTER, NULL);

@@ -31,7 +31,9 @@
 #include "common/hashfn.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/numeric.h"
 
 #include "cfgmgr.h"
 #include "cfgpath.h"
@@ -235,9 +237,140 @@ CfgBuildNode(JsonbValue *v, int origin)
 	return CfgNewLeaf(v, origin);
 }
 
+/*
+ * The x-merge policy of the schema for path: 'r' (replace), 'a' (append),
+ * 'u' (union) or 0 for the default rules.
+ */
+static char
+CfgPolicy(CfgResolved *res, const char *path, int len)
+{
+	ListCell   *a,
+			   *b;
+
+	forboth(a, res->merge_paths, b, res->merge_policies)
+	{
+		const char *pat = lfirst(a);
+
+		if (CfgGlobMatch(pat, strlen(pat), path, len))
+			return ((const char *) lfirst(b))[0];
+	}
+	return 0;
+}
+
+static bool
+CfgIsArray(JsonbValue *v)
+{
+	return v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data) &&
+		!JsonContainerIsScalar(v->val.binary.data);
+}
+
+/* Is e (an element) already an element of array c?  Containers compare as text. */
+static bool
+CfgArrayHas(JsonbContainer *c, JsonbValue *e)
+{
+	JsonbIterator *it = JsonbIteratorInit(c);
+	JsonbValue	x;
+	JsonbIteratorToken tok;
+	char	   *etext = NULL;
+
+	while ((tok = JsonbIteratorNext(&it, &x, true)) != WJB_DONE)
+	{
+		if (tok != WJB_ELEM || x.type != e->type)
+			continue;
+		if (x.type == jbvBinary)
+		{
+			if (etext == NULL)
+				etext = JsonbToCString(NULL, e->val.binary.data, e->val.binary.len);
+			if (strcmp(etext, JsonbToCString(NULL, x.val.binary.data, x.val.binary.len)) == 0)
+				return true;
+		}
+		else if (x.type == jbvNull ||
+				 (x.type == jbvString && x.val.string.len == e->val.string.len &&
+				  memcmp(x.val.string.val, e->val.string.val, x.val.string.len) == 0) ||
+				 (x.type == jbvBool && x.val.boolean == e->val.boolean) ||
+				 (x.type == jbvNumeric &&
+				  DatumGetBool(DirectFunctionCall2(numeric_eq, NumericGetDatum(x.val.numeric),
+												   NumericGetDatum(e->val.numeric)))))
+			return true;
+	}
+	return false;
+}
+
+/* Array old followed by the elements of add (all, or only new ones). */
+static JsonbValue
+CfgCombineArrays(JsonbValue *old, JsonbValue *add, bool unique)
+{
+	JsonbParseState *state = NULL;
+	JsonbValue *res = NULL;
+	JsonbValue	e,
+				out;
+	JsonbIteratorToken tok;
+	JsonbIterator *it;
+	Jsonb	   *j;
+	int			pass;
+
+	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+	for (pass = 0; pass < 2; pass++)
+	{
+		it = JsonbIteratorInit(pass == 0 ? old->val.binary.data : add->val.binary.data);
+		while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
+		{
+			if (tok != WJB_ELEM)
+				continue;
+			if (pass == 1 && unique && CfgArrayHas(old->val.binary.data, &e))
+				continue;
+			pushJsonbValue(&state, WJB_ELEM, &e);
+		}
+	}
+	res = pushJsonbValue(&state, WJB_END_ARRAY, NULL);
+	j = JsonbValueToJsonb(res);
+	out.type = jbvBinary;
+	out.val.binary.data = &j->root;
+	out.val.binary.len = VARSIZE(j) - VARHDRSZ;
+	return out;
+}
+
+/*
+ * Put value v at key of obj (whose own path is path[0..len)), following the
+ * merge rules and the schema's x-merge policies.
+ */
+static void CfgMergeObject(CfgResolved *res, CfgNode *obj, JsonbContainer *c, int origin,
+						   StringInfo path);
+
+static void
+CfgPutValue(CfgResolved *res, CfgNode *obj, const char *key, int keylen, JsonbValue *v,
+			int origin, StringInfo path)
+{
+	CfgNode    *existing = CfgChild(obj, key, keylen);
+	int			base = path->len;
+	char		policy = 0;
+
+	if (res->merge_paths != NIL)
+	{
+		if (base > 0)
+			appendStringInfoChar(path, '.');
+		appendBinaryStringInfo(path, key, keylen);
+		policy = CfgPolicy(res, path->data, path->len);
+	}
+	if (existing != NULL && existing->is_object && policy != 'r' &&
+		v->type == jbvBinary && JsonContainerIsObject(v->val.binary.data))
+		CfgMergeObject(res, existing, v->val.binary.data, origin, path);
+	else if ((policy == 'a' || policy == 'u') && existing != NULL && !existing->is_object &&
+			 CfgIsArray(&existing->value) && CfgIsArray(v))
+	{
+		JsonbValue	combined = CfgCombineArrays(&existing->value, v, policy == 'u');
+
+		CfgSetChild(obj, key, keylen, CfgNewLeaf(&combined, origin));
+	}
+	else
+		CfgSetChild(obj, key, keylen, CfgBuildNode(v, origin));
+	path->len = base;
+	path->data[base] = '\0';
+}
+
 /* Deep-merge the jsonb object c into the object node obj. */
 static void
-CfgMergeObject(CfgNode *obj, JsonbContainer *c, int origin)
+CfgMergeObject(CfgResolved *res, CfgNode *obj, JsonbContainer *c, int origin, StringInfo path)
 {
 	JsonbIterator *it = JsonbIteratorInit(c);
 	JsonbValue	k,
@@ -247,23 +380,16 @@ CfgMergeObject(CfgNode *obj, JsonbContainer *c, int origin)
 	check_stack_depth();
 	while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
 	{
-		CfgNode    *existing;
-
 		if (tok != WJB_KEY)
 			continue;
 		tok = JsonbIteratorNext(&it, &v, true);
-		existing = CfgChild(obj, k.val.string.val, k.val.string.len);
-		if (existing != NULL && existing->is_object &&
-			v.type == jbvBinary && JsonContainerIsObject(v.val.binary.data))
-			CfgMergeObject(existing, v.val.binary.data, origin);
-		else
-			CfgSetChild(obj, k.val.string.val, k.val.string.len, CfgBuildNode(&v, origin));
+		CfgPutValue(res, obj, k.val.string.val, k.val.string.len, &v, origin, path);
 	}
 }
 
 /* Apply one entry to the tree. */
 static void
-CfgApplyRow(CfgNode *root, CfgLayerRow *row)
+CfgApplyRow(CfgResolved *res, CfgNode *root, CfgLayerRow *row, StringInfo path)
 {
 	CfgNode    *node = root;
 	const char *p = row->path;
@@ -276,28 +402,24 @@ CfgApplyRow(CfgNode *root, CfgLayerRow *row)
 
 		if (dot == NULL)
 		{
-			/* last label */
+			/* last label: path holds the parent's path */
+			resetStringInfo(path);
+			appendBinaryStringInfo(path, row->path, p - row->path - (p > row->path ? 1 : 0));
 			if (row->tombstone)
 				CfgRemoveChild(node, p, len);
 			else
 			{
 				JsonbValue	v;
-				CfgNode    *existing = CfgChild(node, p, len);
 
 				if (JB_ROOT_IS_SCALAR(row->value))
-				{
 					JsonbExtractScalar(&row->value->root, &v);
-					CfgSetChild(node, p, len, CfgNewLeaf(&v, row->seq));
-				}
-				else if (JB_ROOT_IS_OBJECT(row->value) && existing != NULL && existing->is_object)
-					CfgMergeObject(existing, &row->value->root, row->seq);
 				else
 				{
 					v.type = jbvBinary;
 					v.val.binary.data = &row->value->root;
 					v.val.binary.len = VARSIZE(row->value) - VARHDRSZ;
-					CfgSetChild(node, p, len, CfgBuildNode(&v, row->seq));
 				}
+				CfgPutValue(res, node, p, len, &v, row->seq, path);
 			}
 			return;
 		}
@@ -349,12 +471,16 @@ CfgMergeRows(CfgResolved *res)
 {
 	int			i;
 
+	StringInfoData path;
+
+	initStringInfo(&path);
 	res->root = CfgNewObject(-1);
 	for (i = 0; i < res->nrows; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		CfgApplyRow(res->root, &res->rows[i]);
+		CfgApplyRow(res, res->root, &res->rows[i], &path);
 	}
+	pfree(path.data);
 }
 
 /* The node at path, or NULL. */

@@ -48,6 +48,7 @@ PG_FUNCTION_INFO_V1(cfgmgr_environment_chain);
 
 static SPIPlanPtr plan_all = NULL;
 static SPIPlanPtr plan_path = NULL;
+static SPIPlanPtr plan_annotations = NULL;
 
 #define FETCH_COLUMNS \
 	"SELECT e.env_id, e.path::pg_catalog.text, e.provider OPERATOR(pg_catalog.<>) '', e.value," \
@@ -128,34 +129,96 @@ CfgFetchRows(CfgResolved *res, CfgService *svc, const char *path, int pathlen)
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "could not read cfgmgr.entry: %s", SPI_result_code_string(ret));
 
-	res->nrows = (int) SPI_processed;
-	res->rows = MemoryContextAllocZero(caller, sizeof(CfgLayerRow) * Max(res->nrows, 1));
-	for (i = 0; i < SPI_processed; i++)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		CfgLayerRow *row = &res->rows[i];
-		bool		isnull;
-		int32		env_id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
-		text	   *p = DatumGetTextPP(SPI_getbinval(tup, desc, 2, &isnull));
-		Datum		v;
-		MemoryContext old;
+		/* schema defaults (level -1) and x-merge policies */
+		uint64		nentries = SPI_processed;
+		SPITupleTable *entries = SPI_tuptable;
+		uint64		ndefaults = 0;
+		SPITupleTable *ann = NULL;
 
-		for (j = 0; j < res->nchain; j++)
-			if (res->chain[j]->id == env_id)
-				break;
-		row->level = j;
-		row->env_id = env_id;
-		row->provider_specific = DatumGetBool(SPI_getbinval(tup, desc, 3, &isnull));
-		row->tombstone = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
-		row->secret = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
-		row->changeset = DatumGetInt64(SPI_getbinval(tup, desc, 7, &isnull));
-		old = MemoryContextSwitchTo(caller);
-		row->pathlen = VARSIZE_ANY_EXHDR(p);
-		row->path = pnstrdup(VARDATA_ANY(p), row->pathlen);
-		v = SPI_getbinval(tup, desc, 4, &isnull);
-		row->value = isnull ? NULL : DatumGetJsonbPCopy(v);
-		MemoryContextSwitchTo(old);
+		if (svc->schema_version > 0)
+		{
+			Oid			atypes[2] = {INT4OID, INT4OID};
+			Datum		aargs[2];
+
+			aargs[0] = Int32GetDatum(svc->id);
+			aargs[1] = Int32GetDatum(svc->schema_version);
+			ret = SPI_execute_plan(CfgPreparePlan(&plan_annotations,
+												  "SELECT a.path, a.keyword, a.value FROM cfgmgr.schema_annotation a"
+												  " WHERE a.service_id OPERATOR(pg_catalog.=) $1"
+												  " AND a.version OPERATOR(pg_catalog.=) $2"
+												  " AND a.keyword OPERATOR(pg_catalog.=) ANY ('{default,x-merge}'::pg_catalog.text[])",
+												  2, atypes),
+								   aargs, NULL, true, 0);
+			if (ret != SPI_OK_SELECT)
+				elog(ERROR, "could not read cfgmgr.schema_annotation: %s", SPI_result_code_string(ret));
+			ann = SPI_tuptable;
+			ndefaults = SPI_processed;
+		}
+
+		res->nrows = 0;
+		res->rows = MemoryContextAllocZero(caller, sizeof(CfgLayerRow) * Max(nentries + ndefaults, 1));
+		for (i = 0; i < nentries; i++)
+		{
+			HeapTuple	tup = entries->vals[i];
+			TupleDesc	desc = entries->tupdesc;
+			CfgLayerRow *row = &res->rows[res->nrows++];
+			bool		isnull;
+			int32		env_id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+			text	   *p = DatumGetTextPP(SPI_getbinval(tup, desc, 2, &isnull));
+			Datum		v;
+			MemoryContext old;
+
+			for (j = 0; j < res->nchain; j++)
+				if (res->chain[j]->id == env_id)
+					break;
+			row->level = j;
+			row->env_id = env_id;
+			row->provider_specific = DatumGetBool(SPI_getbinval(tup, desc, 3, &isnull));
+			row->tombstone = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
+			row->secret = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
+			row->changeset = DatumGetInt64(SPI_getbinval(tup, desc, 7, &isnull));
+			old = MemoryContextSwitchTo(caller);
+			row->pathlen = VARSIZE_ANY_EXHDR(p);
+			row->path = pnstrdup(VARDATA_ANY(p), row->pathlen);
+			v = SPI_getbinval(tup, desc, 4, &isnull);
+			row->value = isnull ? NULL : DatumGetJsonbPCopy(v);
+			MemoryContextSwitchTo(old);
+		}
+		for (i = 0; i < ndefaults; i++)
+		{
+			HeapTuple	tup = ann->vals[i];
+			TupleDesc	desc = ann->tupdesc;
+			bool		isnull;
+			char	   *apath = TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull));
+			char	   *kw = TextDatumGetCString(SPI_getbinval(tup, desc, 2, &isnull));
+			Datum		v = SPI_getbinval(tup, desc, 3, &isnull);
+			MemoryContext old = MemoryContextSwitchTo(caller);
+
+			if (strcmp(kw, "default") == 0)
+			{
+				CfgLayerRow *row = &res->rows[res->nrows++];
+
+				row->level = -1;
+				row->pathlen = strlen(apath);
+				row->path = pstrdup(apath);
+				row->value = DatumGetJsonbPCopy(v);
+			}
+			else
+			{
+				Jsonb	   *pol = DatumGetJsonbP(v);
+				JsonbValue	pv;
+
+				if (JB_ROOT_IS_SCALAR(pol) && JsonbExtractScalar(&pol->root, &pv) &&
+					pv.type == jbvString)
+				{
+					res->merge_paths = lappend(res->merge_paths, pstrdup(apath));
+					res->merge_policies = lappend(res->merge_policies,
+												  pnstrdup(pv.val.string.val, pv.val.string.len));
+				}
+			}
+			MemoryContextSwitchTo(old);
+		}
 	}
 	SPI_finish();
 	CfgSortRows(res->rows, res->nrows);
@@ -631,17 +694,26 @@ cfgmgr_explain(PG_FUNCTION_ARGS)
 		bool		reaches;
 		Jsonb	   *contrib;
 
-		/* descendant tombstones touch the path too; they show as such */
+		/* rows at, above and below the path touch it; others do not */
+		if (!CfgPathIsAncestor(row->path, row->pathlen, path, pathlen) &&
+			!CfgPathIsAncestor(path, pathlen, row->path, row->pathlen))
+			continue;
 		contrib = CfgRowContribution(row, path, pathlen, &reaches);
 		if (!reaches)
 			continue;
-		values[0] = Int32GetDatum(row->level);
-		values[1] = CStringGetTextDatum(res->chain[row->level]->name);
+		if (row->level >= 0)
+		{
+			values[0] = Int32GetDatum(row->level);
+			values[1] = CStringGetTextDatum(res->chain[row->level]->name);
+		}
+		else
+			nulls[0] = nulls[1] = true;
 		if (row->provider_specific)
 			values[2] = CStringGetTextDatum(provider);
 		else
 			nulls[2] = true;
-		values[3] = CStringGetTextDatum(row->tombstone ? "tombstone" : "value");
+		values[3] = CStringGetTextDatum(row->tombstone ? "tombstone" :
+										row->level < 0 ? "default" : "value");
 		if (contrib)
 			values[4] = JsonbPGetDatum(contrib);
 		else
@@ -680,12 +752,16 @@ CfgProvenanceLeaf(void *arg, const char *path, int pathlen, CfgNode *leaf)
 	row = &st->res->rows[origin];
 	values[0] = PointerGetDatum(cstring_to_text_with_len(path, pathlen));
 	values[1] = JsonbPGetDatum(CfgNodeToJsonb(leaf));
-	values[2] = CStringGetTextDatum(st->res->chain[row->level]->name);
+	if (row->level >= 0)
+		values[2] = CStringGetTextDatum(st->res->chain[row->level]->name);
+	else
+		nulls[2] = true;		/* a schema default */
 	if (row->provider_specific)
 		values[3] = CStringGetTextDatum(st->res->provider);
 	else
 		nulls[3] = true;
 	values[4] = Int64GetDatum(row->changeset);
+	nulls[4] = row->level < 0;
 	tuplestore_putvalues(st->rsinfo->setResult, st->rsinfo->setDesc, values, nulls);
 }
 

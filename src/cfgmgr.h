@@ -12,6 +12,7 @@
 #ifndef CFGMGR_H
 #define CFGMGR_H
 
+#include "nodes/pg_list.h"
 #include "utils/jsonb.h"
 #include "utils/snapshot.h"
 
@@ -46,6 +47,7 @@ typedef struct CfgService
 {
 	int32		id;
 	char	   *name;
+	int32		schema_version; /* 0: no schema */
 } CfgService;
 
 typedef struct CfgCatalog
@@ -100,7 +102,8 @@ typedef struct CfgNode CfgNode;
 /* One stored entry taking part in a resolution, in application order. */
 typedef struct CfgLayerRow
 {
-	int			level;			/* index in the environment chain, 0 = root */
+	int			level;			/* index in the environment chain, 0 = root;
+								 * -1 for schema defaults */
 	int32		env_id;
 	bool		provider_specific;
 	char	   *path;			/* cfgpath text */
@@ -120,6 +123,8 @@ typedef struct CfgResolved
 	CfgEnv	  **chain;
 	int			nchain;
 	const char *provider;		/* NULL: provider-neutral resolution */
+	List	   *merge_paths;	/* x-merge annotations: path patterns ... */
+	List	   *merge_policies; /* ... and "replace", "append" or "union" */
 } CfgResolved;
 
 extern void CfgMergeRows(CfgResolved *res);

@@ -38,6 +38,7 @@ CREATE TABLE cfgmgr.service (
 		CHECK (name OPERATOR(pg_catalog.~) '^[A-Za-z0-9_][A-Za-z0-9_-]*$'
 			   AND pg_catalog.octet_length(name) OPERATOR(pg_catalog.<=) 63),
 	description			text,
+	schema_version		int,		-- current version in cfgmgr.service_schema
 	created_at			timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	created_by			text NOT NULL DEFAULT pg_catalog.current_user()
 );

@@ -340,7 +340,7 @@ SELECT e.name, p.name AS parent, e.is_production, e.approval_required, e.require
 COMMENT ON VIEW cfgmgr.environments IS 'live environments with their parent';
 
 CREATE VIEW cfgmgr.services WITH (security_invoker = true) AS
-SELECT s.name, s.description, s.created_at, s.created_by
+SELECT s.name, s.description, s.schema_version, s.created_at, s.created_by
   FROM cfgmgr.service s;
 COMMENT ON VIEW cfgmgr.services IS 'services';
 
