@@ -6,8 +6,9 @@
  *	  cache fresh.
  *
  * Freshness design.  Every statement that changes cfgmgr.entry,
- * cfgmgr.environment, cfgmgr.service or cfgmgr.provider queues a relcache
- * invalidation for cfgmgr.entry (CacheInvalidateRelcacheByRelid).  PostgreSQL
+ * cfgmgr.environment, cfgmgr.service, cfgmgr.provider or a schema table
+ * queues a relcache invalidation for cfgmgr.cache_signal, an empty relation
+ * kept for this purpose (CacheInvalidateRelcacheByRelid).  PostgreSQL
  * delivers it to every backend when the transaction commits, and locally at
  * once.  Our relcache callback only bumps a generation counter; caches compare
  * generations before use and rebuild lazily, so nothing is freed while a
@@ -81,7 +82,7 @@ typedef struct ProviderEnt
 } ProviderEnt;
 
 static uint64 cfg_generation = 1;	/* bumped by every invalidation */
-static Oid	cfg_entry_relid = InvalidOid;
+static Oid	cfg_signal_relid = InvalidOid;
 
 /* the long-lived catalog (READ COMMITTED, cache on) */
 static CfgCatalog *cfg_catalog = NULL;
@@ -99,12 +100,12 @@ static LocalTransactionId cfg_last_lxid = InvalidLocalTransactionId;
 static void
 CfgRelcacheCallback(Datum arg, Oid relid)
 {
-	if (relid == InvalidOid || relid == cfg_entry_relid)
+	if (relid == InvalidOid || relid == cfg_signal_relid)
 	{
 		cfg_generation++;
 		/* the extension may have been dropped and recreated: look it up again */
-		if (relid == InvalidOid || cfg_entry_relid == relid)
-			cfg_entry_relid = InvalidOid;
+		if (relid == InvalidOid || cfg_signal_relid == relid)
+			cfg_signal_relid = InvalidOid;
 	}
 }
 
@@ -115,24 +116,27 @@ CfgCacheInit(void)
 }
 
 /*
- * OID of cfgmgr.entry, the relation whose relcache invalidations stand for
- * "configuration changed".
+ * OID of cfgmgr.cache_signal, the empty relation whose relcache
+ * invalidations stand for "configuration changed".  A relation of its own,
+ * not cfgmgr.entry: an invalidation of a relation also invalidates every
+ * cached plan that uses it, and replanning every SPI statement in every
+ * backend after each committed change would cost more than the change.
  */
 Oid
-CfgEntryRelid(void)
+CfgSignalRelid(void)
 {
-	if (!OidIsValid(cfg_entry_relid))
+	if (!OidIsValid(cfg_signal_relid))
 	{
 		Oid			nsp = get_namespace_oid("cfgmgr", false);
 
-		cfg_entry_relid = get_relname_relid("entry", nsp);
-		if (!OidIsValid(cfg_entry_relid))
+		cfg_signal_relid = get_relname_relid("cache_signal", nsp);
+		if (!OidIsValid(cfg_signal_relid))
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("relation \"cfgmgr.entry\" does not exist"),
+					 errmsg("relation \"cfgmgr.cache_signal\" does not exist"),
 					 errhint("Reinstall the extension with CREATE EXTENSION cfgmgr.")));
 	}
-	return cfg_entry_relid;
+	return cfg_signal_relid;
 }
 
 uint64
@@ -333,8 +337,8 @@ CfgGetCatalog(void)
 	Snapshot	snap;
 
 	CfgAcceptInvalidations();
-	/* the entry relation's OID is what invalidations are matched against */
-	(void) CfgEntryRelid();
+	/* the signal relation's OID is what invalidations are matched against */
+	(void) CfgSignalRelid();
 
 	if (CfgCacheUsable())
 	{

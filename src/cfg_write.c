@@ -414,7 +414,7 @@ cfgmgr_invalidate(PG_FUNCTION_ARGS)
 {
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		elog(ERROR, "cfgmgr_invalidate: must be called as a trigger");
-	CacheInvalidateRelcacheByRelid(CfgEntryRelid());
+	CacheInvalidateRelcacheByRelid(CfgSignalRelid());
 	CfgNoteWrite();
 	return PointerGetDatum(NULL);
 }

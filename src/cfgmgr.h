@@ -61,7 +61,7 @@ typedef struct CfgCatalog
 } CfgCatalog;
 
 extern void CfgCacheInit(void);
-extern Oid	CfgEntryRelid(void);
+extern Oid	CfgSignalRelid(void);
 extern uint64 CfgCacheGeneration(void);
 extern void CfgInvalidateAll(void);
 extern bool CfgCacheUsable(void);

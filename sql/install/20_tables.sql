@@ -122,6 +122,11 @@ CREATE INDEX change_key ON cfgmgr.change (env_id, service_id, path, provider, ch
 CREATE INDEX change_changeset ON cfgmgr.change (changeset);
 COMMENT ON TABLE cfgmgr.change IS 'history of every entry change (read through cfgmgr.history())';
 
+-- An empty relation whose relcache invalidations tell every backend that
+-- configuration changed (src/cfg_catalog.c).  Never holds rows.
+CREATE TABLE cfgmgr.cache_signal ();
+COMMENT ON TABLE cfgmgr.cache_signal IS 'internal: its invalidations make every backend drop its configuration caches';
+
 SELECT pg_catalog.pg_extension_config_dump('cfgmgr.environment', '');
 SELECT pg_catalog.pg_extension_config_dump('cfgmgr.environment_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('cfgmgr.service', '');
@@ -133,5 +138,5 @@ SELECT pg_catalog.pg_extension_config_dump('cfgmgr.entry', '');
 SELECT pg_catalog.pg_extension_config_dump('cfgmgr.change', '');
 SELECT pg_catalog.pg_extension_config_dump('cfgmgr.change_id_seq', '');
 
-REVOKE ALL ON cfgmgr.environment, cfgmgr.service, cfgmgr.provider, cfgmgr.changeset,
+REVOKE ALL ON cfgmgr.cache_signal, cfgmgr.environment, cfgmgr.service, cfgmgr.provider, cfgmgr.changeset,
 	cfgmgr.entry, cfgmgr.change FROM PUBLIC;
