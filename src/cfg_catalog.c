@@ -7,12 +7,14 @@
  *
  * Freshness design.  Every statement that changes cfgmgr.entry,
  * cfgmgr.environment, cfgmgr.service, cfgmgr.provider or a schema table
- * queues a relcache invalidation for cfgmgr.cache_signal, an empty relation
- * kept for this purpose (CacheInvalidateRelcacheByRelid).  PostgreSQL
+ * queues a relcache invalidation for cfgmgr.cache_signal (values) or
+ * cfgmgr.catalog_signal (the rest), empty relations kept for this purpose
+ * (CacheInvalidateRelcacheByRelid).  PostgreSQL
  * delivers it to every backend when the transaction commits, and locally at
  * once.  Our relcache callback only bumps a generation counter; caches compare
  * generations before use and rebuild lazily, so nothing is freed while a
- * caller may still hold a pointer.  A backend reads pending invalidations at
+ * caller may still hold a pointer.  The catalog follows only the catalog
+ * generation, so writing values never reloads it.  A backend reads pending invalidations at
  * every transaction start and, through CfgAcceptInvalidations, at the start
  * of every statement that reads configuration, so a committed change is seen
  * by the very next call in any session.
@@ -81,8 +83,10 @@ typedef struct ProviderEnt
 	char		name[CFG_NAME_KEYLEN];
 } ProviderEnt;
 
-static uint64 cfg_generation = 1;	/* bumped by every invalidation */
+static uint64 cfg_generation = 1;	/* data: bumped by every invalidation */
+static uint64 cfg_catalog_generation = 1;	/* catalog tables changed */
 static Oid	cfg_signal_relid = InvalidOid;
+static Oid	cfg_catalog_signal_relid = InvalidOid;
 
 /* the long-lived catalog (READ COMMITTED, cache on) */
 static CfgCatalog *cfg_catalog = NULL;
@@ -100,12 +104,21 @@ static LocalTransactionId cfg_last_lxid = InvalidLocalTransactionId;
 static void
 CfgRelcacheCallback(Datum arg, Oid relid)
 {
-	if (relid == InvalidOid || relid == cfg_signal_relid)
+	if (relid == InvalidOid)
+	{
+		/* everything (sinval queue overflow, or a relation we do not know yet) */
+		cfg_generation++;
+		cfg_catalog_generation++;
+		/* the extension may have been dropped and recreated: look up again */
+		cfg_signal_relid = InvalidOid;
+		cfg_catalog_signal_relid = InvalidOid;
+	}
+	else if (relid == cfg_signal_relid)
+		cfg_generation++;
+	else if (relid == cfg_catalog_signal_relid)
 	{
 		cfg_generation++;
-		/* the extension may have been dropped and recreated: look it up again */
-		if (relid == InvalidOid || cfg_signal_relid == relid)
-			cfg_signal_relid = InvalidOid;
+		cfg_catalog_generation++;
 	}
 }
 
@@ -115,41 +128,65 @@ CfgCacheInit(void)
 	CacheRegisterRelcacheCallback(CfgRelcacheCallback, (Datum) 0);
 }
 
-/*
- * OID of cfgmgr.cache_signal, the empty relation whose relcache
- * invalidations stand for "configuration changed".  A relation of its own,
- * not cfgmgr.entry: an invalidation of a relation also invalidates every
- * cached plan that uses it, and replanning every SPI statement in every
- * backend after each committed change would cost more than the change.
- */
-Oid
-CfgSignalRelid(void)
+static Oid
+CfgLookupSignal(const char *name)
 {
-	if (!OidIsValid(cfg_signal_relid))
-	{
-		Oid			nsp = get_namespace_oid("cfgmgr", false);
+	Oid			nsp = get_namespace_oid("cfgmgr", false);
+	Oid			relid = get_relname_relid(name, nsp);
 
-		cfg_signal_relid = get_relname_relid("cache_signal", nsp);
-		if (!OidIsValid(cfg_signal_relid))
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("relation \"cfgmgr.cache_signal\" does not exist"),
-					 errhint("Reinstall the extension with CREATE EXTENSION cfgmgr.")));
-	}
-	return cfg_signal_relid;
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("relation \"cfgmgr.%s\" does not exist", name),
+				 errhint("Reinstall the extension with CREATE EXTENSION cfgmgr.")));
+	return relid;
 }
 
+/*
+ * OIDs of cfgmgr.cache_signal and cfgmgr.catalog_signal, the empty
+ * relations whose relcache invalidations stand for "values changed" and
+ * "environments, services, providers or schemas changed".  Relations of
+ * their own, not the data tables: an invalidation of a relation also
+ * invalidates every cached plan that uses it, and replanning every SPI
+ * statement in every backend after each committed change would cost more
+ * than the change.  Two of them, because a change of values must not make
+ * every backend reload the catalog.
+ */
+Oid
+CfgSignalRelid(bool catalog)
+{
+	if (!OidIsValid(cfg_signal_relid) || !OidIsValid(cfg_catalog_signal_relid))
+	{
+		cfg_signal_relid = CfgLookupSignal("cache_signal");
+		cfg_catalog_signal_relid = CfgLookupSignal("catalog_signal");
+	}
+	return catalog ? cfg_catalog_signal_relid : cfg_signal_relid;
+}
+
+/* Moves on whenever anything cached may have changed. */
 uint64
 CfgCacheGeneration(void)
 {
 	return cfg_generation;
 }
 
-/* Local, immediate invalidation (own writes), in addition to the queued one. */
+/* Moves on when environments, services, providers or schemas changed. */
+uint64
+CfgCatalogGeneration(void)
+{
+	return cfg_catalog_generation;
+}
+
+/*
+ * Local, immediate invalidation (own writes), in addition to the queued
+ * one: of cached values, and with catalog also of the catalog.
+ */
 void
-CfgInvalidateAll(void)
+CfgInvalidateLocal(bool catalog)
 {
 	cfg_generation++;
+	if (catalog)
+		cfg_catalog_generation++;
 }
 
 /*
@@ -290,7 +327,10 @@ CfgLoadCatalog(MemoryContext parent)
 		bi->env = env;
 	}
 
-	ret = SPI_execute("SELECT id, name, COALESCE(schema_version, 0) FROM cfgmgr.service", true, 0);
+	ret = SPI_execute("SELECT s.id, s.name, COALESCE(s.schema_version, 0),"
+					  " EXISTS (SELECT FROM cfgmgr.service_constraint c"
+					  "         WHERE c.service_id OPERATOR(pg_catalog.=) s.id)"
+					  " FROM cfgmgr.service s", true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "could not read cfgmgr.service: %s", SPI_result_code_string(ret));
 	for (i = 0; i < SPI_processed; i++)
@@ -305,6 +345,7 @@ CfgLoadCatalog(MemoryContext parent)
 		svc->id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
 		svc->name = CfgSpiText(tup, desc, 2, cxt);
 		svc->schema_version = DatumGetInt32(SPI_getbinval(tup, desc, 3, &isnull));
+		svc->has_constraints = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
 		bn = hash_search(cat->svc_by_name, svc->name, HASH_ENTER, NULL);
 		bn->svc = svc;
 		bi = hash_search(cat->svc_by_id, &svc->id, HASH_ENTER, NULL);
@@ -338,11 +379,11 @@ CfgGetCatalog(void)
 
 	CfgAcceptInvalidations();
 	/* the signal relation's OID is what invalidations are matched against */
-	(void) CfgSignalRelid();
+	(void) CfgSignalRelid(false);
 
 	if (CfgCacheUsable())
 	{
-		if (cfg_catalog != NULL && cfg_catalog_gen == cfg_generation)
+		if (cfg_catalog != NULL && cfg_catalog_gen == cfg_catalog_generation)
 			return cfg_catalog;
 		if (cfg_catalog != NULL)
 		{
@@ -351,13 +392,13 @@ CfgGetCatalog(void)
 		}
 		for (;;)
 		{
-			uint64		gen = cfg_generation;
+			uint64		gen = cfg_catalog_generation;
 			CfgCatalog *cat;
 
 			snap = CfgReadSnapshotPush();
 			cat = CfgLoadCatalog(TopMemoryContext);
 			CfgReadSnapshotPop(snap);
-			if (gen == cfg_generation)
+			if (gen == cfg_catalog_generation)
 			{
 				cfg_catalog = cat;
 				cfg_catalog_gen = gen;
@@ -372,9 +413,9 @@ CfgGetCatalog(void)
 	if (cfg_xact_catalog != NULL &&
 		cfg_xact_catalog_lxid == MyProc->lxid &&
 		cfg_xact_catalog_cid == GetCurrentCommandId(false) &&
-		cfg_xact_catalog_gen == cfg_generation)
+		cfg_xact_catalog_gen == cfg_catalog_generation)
 		return cfg_xact_catalog;
-	cfg_xact_catalog_gen = cfg_generation;
+	cfg_xact_catalog_gen = cfg_catalog_generation;
 	snap = CfgReadSnapshotPush();
 	cfg_xact_catalog = CfgLoadCatalog(TopTransactionContext);
 	CfgReadSnapshotPop(snap);

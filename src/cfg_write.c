@@ -196,11 +196,11 @@ CfgCurrentChangeset(const char *message)
 	return cur_changeset;
 }
 
-/* Own writes: our caches must not serve what was read before them. */
+/* Own writes of values: our caches must not serve what was read before them. */
 void
 CfgNoteWrite(void)
 {
-	CfgInvalidateAll();
+	CfgInvalidateLocal(false);
 }
 
 /* cfgmgr.current_changeset() RETURNS bigint */
@@ -406,16 +406,21 @@ cfgmgr_entry_history(PG_FUNCTION_ARGS)
 }
 
 /*
- * AFTER ... FOR EACH STATEMENT on cfgmgr.entry, environment, service,
- * provider: every backend drops its caches when this transaction commits.
+ * AFTER ... FOR EACH STATEMENT on cfgmgr's tables: every backend drops its
+ * caches when this transaction commits.  The trigger argument says what
+ * changed: 'values' (cfgmgr.entry) or 'catalog' (everything else).
  */
 Datum
 cfgmgr_invalidate(PG_FUNCTION_ARGS)
 {
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "cfgmgr_invalidate: must be called as a trigger");
-	CacheInvalidateRelcacheByRelid(CfgSignalRelid());
-	CfgNoteWrite();
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	bool		catalog;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || td->tg_trigger->tgnargs != 1)
+		elog(ERROR, "cfgmgr_invalidate: must be called as a trigger with one argument");
+	catalog = strcmp(td->tg_trigger->tgargs[0], "values") != 0;
+	CacheInvalidateRelcacheByRelid(CfgSignalRelid(catalog));
+	CfgInvalidateLocal(catalog);
 	return PointerGetDatum(NULL);
 }
 

@@ -48,6 +48,7 @@ typedef struct CfgService
 	int32		id;
 	char	   *name;
 	int32		schema_version; /* 0: no schema */
+	bool		has_constraints;	/* cross-parameter rules exist */
 } CfgService;
 
 typedef struct CfgCatalog
@@ -61,9 +62,12 @@ typedef struct CfgCatalog
 } CfgCatalog;
 
 extern void CfgCacheInit(void);
-extern Oid	CfgSignalRelid(void);
+extern Oid	CfgSignalRelid(bool catalog);
 extern uint64 CfgCacheGeneration(void);
-extern void CfgInvalidateAll(void);
+extern uint64 CfgCatalogGeneration(void);
+/* TEMPORARY alias for code written against the earlier name; removed once migrated */
+#define CfgEntryRelid() CfgSignalRelid(false)
+extern void CfgInvalidateLocal(bool catalog);
 extern bool CfgCacheUsable(void);
 extern void CfgAcceptInvalidations(void);
 extern Snapshot CfgReadSnapshotPush(void);

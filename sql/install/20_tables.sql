@@ -122,10 +122,13 @@ CREATE INDEX change_key ON cfgmgr.change (env_id, service_id, path, provider, ch
 CREATE INDEX change_changeset ON cfgmgr.change (changeset);
 COMMENT ON TABLE cfgmgr.change IS 'history of every entry change (read through cfgmgr.history())';
 
--- An empty relation whose relcache invalidations tell every backend that
--- configuration changed (src/cfg_catalog.c).  Never holds rows.
+-- Empty relations whose relcache invalidations tell every backend that
+-- values (cache_signal) or environments, services, providers and schemas
+-- (catalog_signal) changed (src/cfg_catalog.c).  They never hold rows.
 CREATE TABLE cfgmgr.cache_signal ();
-COMMENT ON TABLE cfgmgr.cache_signal IS 'internal: its invalidations make every backend drop its configuration caches';
+COMMENT ON TABLE cfgmgr.cache_signal IS 'internal: its invalidations make every backend drop its cached values';
+CREATE TABLE cfgmgr.catalog_signal ();
+COMMENT ON TABLE cfgmgr.catalog_signal IS 'internal: its invalidations make every backend reload environments, services, providers and schemas';
 
 SELECT pg_catalog.pg_extension_config_dump('cfgmgr.environment', '');
 SELECT pg_catalog.pg_extension_config_dump('cfgmgr.environment_id_seq', '');
@@ -138,5 +141,56 @@ SELECT pg_catalog.pg_extension_config_dump('cfgmgr.entry', '');
 SELECT pg_catalog.pg_extension_config_dump('cfgmgr.change', '');
 SELECT pg_catalog.pg_extension_config_dump('cfgmgr.change_id_seq', '');
 
-REVOKE ALL ON cfgmgr.cache_signal, cfgmgr.environment, cfgmgr.service, cfgmgr.provider, cfgmgr.changeset,
+REVOKE ALL ON cfgmgr.cache_signal, cfgmgr.catalog_signal, cfgmgr.environment, cfgmgr.service, cfgmgr.provider, cfgmgr.changeset,
 	cfgmgr.entry, cfgmgr.change FROM PUBLIC;
+
+--
+-- Service schemas and cross-parameter constraints (functions in 45_schema.sql)
+--
+
+-- Every registered version of a service's schema.
+CREATE TABLE cfgmgr.service_schema (
+	service_id			int NOT NULL REFERENCES cfgmgr.service (id),
+	version				int NOT NULL,
+	schema				jsonb NOT NULL,
+	forced				bool NOT NULL DEFAULT false,
+	changeset			bigint,
+	registered_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	registered_by		text NOT NULL DEFAULT pg_catalog.current_user(),
+	PRIMARY KEY (service_id, version)
+);
+COMMENT ON TABLE cfgmgr.service_schema IS 'every registered version of every service''s JSON Schema';
+
+-- Annotations read off each schema version at registration: default,
+-- x-merge, x-env-specific, x-secret, x-sensitive.  path is dotted; a label
+-- "*" stands for any key (from additionalProperties).
+CREATE TABLE cfgmgr.schema_annotation (
+	service_id			int NOT NULL,
+	version				int NOT NULL,
+	path				text COLLATE "C" NOT NULL,
+	keyword				text COLLATE "C" NOT NULL,
+	value				jsonb NOT NULL,
+	PRIMARY KEY (service_id, version, keyword, path),
+	FOREIGN KEY (service_id, version) REFERENCES cfgmgr.service_schema (service_id, version)
+);
+COMMENT ON TABLE cfgmgr.schema_annotation IS 'defaults and x- annotations of each schema version, by path';
+
+-- Cross-parameter rules: a boolean SQL expression over cfg (the resolved jsonb).
+CREATE TABLE cfgmgr.service_constraint (
+	service_id			int NOT NULL REFERENCES cfgmgr.service (id),
+	name				text COLLATE "C" NOT NULL
+		CONSTRAINT service_constraint_name_check
+		CHECK (name OPERATOR(pg_catalog.~) '^[A-Za-z0-9_][A-Za-z0-9_-]*$'
+			   AND pg_catalog.octet_length(name) OPERATOR(pg_catalog.<=) 63),
+	check_sql			text NOT NULL,
+	message				text NOT NULL,
+	created_at			timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	created_by			text NOT NULL DEFAULT pg_catalog.current_user(),
+	PRIMARY KEY (service_id, name)
+);
+COMMENT ON TABLE cfgmgr.service_constraint IS 'cross-parameter rules checked with the schema';
+
+SELECT pg_catalog.pg_extension_config_dump('cfgmgr.service_schema', '');
+SELECT pg_catalog.pg_extension_config_dump('cfgmgr.schema_annotation', '');
+SELECT pg_catalog.pg_extension_config_dump('cfgmgr.service_constraint', '');
+REVOKE ALL ON cfgmgr.service_schema, cfgmgr.schema_annotation, cfgmgr.service_constraint FROM PUBLIC;

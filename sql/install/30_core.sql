@@ -22,13 +22,13 @@ CREATE TRIGGER entry_before BEFORE INSERT OR UPDATE ON cfgmgr.entry
 CREATE TRIGGER entry_history AFTER INSERT OR UPDATE OR DELETE ON cfgmgr.entry
 	FOR EACH ROW EXECUTE FUNCTION cfgmgr.entry_history();
 CREATE TRIGGER entry_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON cfgmgr.entry
-	FOR EACH STATEMENT EXECUTE FUNCTION cfgmgr.invalidate();
+	FOR EACH STATEMENT EXECUTE FUNCTION cfgmgr.invalidate('values');
 CREATE TRIGGER environment_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON cfgmgr.environment
-	FOR EACH STATEMENT EXECUTE FUNCTION cfgmgr.invalidate();
+	FOR EACH STATEMENT EXECUTE FUNCTION cfgmgr.invalidate('catalog');
 CREATE TRIGGER service_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON cfgmgr.service
-	FOR EACH STATEMENT EXECUTE FUNCTION cfgmgr.invalidate();
+	FOR EACH STATEMENT EXECUTE FUNCTION cfgmgr.invalidate('catalog');
 CREATE TRIGGER provider_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON cfgmgr.provider
-	FOR EACH STATEMENT EXECUTE FUNCTION cfgmgr.invalidate();
+	FOR EACH STATEMENT EXECUTE FUNCTION cfgmgr.invalidate('catalog');
 
 -- History is append-only.
 CREATE FUNCTION cfgmgr.refuse_change() RETURNS trigger
