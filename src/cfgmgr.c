@@ -27,6 +27,7 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
+#include "cfg_jsonschema.h"
 #include "cfgmgr.h"
 
 PG_MODULE_MAGIC;
@@ -53,6 +54,7 @@ CfgGucInit(void)
 							 true,
 							 PGC_USERSET, 0,
 							 NULL, NULL, NULL);
+	CfgSchemaGucInit();			/* before the prefix is reserved */
 	MarkGUCPrefixReserved("cfgmgr");
 }
 
