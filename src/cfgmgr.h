@@ -65,8 +65,6 @@ extern void CfgCacheInit(void);
 extern Oid	CfgSignalRelid(bool catalog);
 extern uint64 CfgCacheGeneration(void);
 extern uint64 CfgCatalogGeneration(void);
-/* TEMPORARY alias for code written against the earlier name; removed once migrated */
-#define CfgEntryRelid() CfgSignalRelid(false)
 extern void CfgInvalidateLocal(bool catalog);
 extern bool CfgCacheUsable(void);
 extern void CfgAcceptInvalidations(void);
