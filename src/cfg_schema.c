@@ -400,8 +400,15 @@ CfgValidateConfig(CfgCatalog *cat, CfgEnv *env, CfgService *svc, const char *pro
 	List	   *errors = NIL;
 	List	   *result = NIL;
 	ListCell   *lc;
+	int			i;
+	bool		stored = false;
 
 	res = CfgResolve(env->name, svc->name, provider, NULL, 0);
+	/* an environment that stores nothing for the service has no configuration */
+	for (i = 0; i < res->nrows && !stored; i++)
+		stored = res->rows[i].level >= 0;
+	if (!stored)
+		return NIL;
 	doc = CfgNodeToJsonb(res->root);
 	if (schema != NULL)
 	{

@@ -4,7 +4,7 @@
 \set ON_ERROR_STOP 1
 \set QUIET 1
 BEGIN;
-SELECT plan(67);
+SELECT plan(69);
 
 -- fixtures ------------------------------------------------------------------
 SELECT cfgmgr.create_service('s11_api') IS NOT NULL AS ok \gset
@@ -212,6 +212,12 @@ SELECT cfgmgr.set('s11_base', 's11_api', 'http.host', '"h"') IS NOT NULL AS ok \
 SELECT throws_ok($$SET CONSTRAINTS ALL IMMEDIATE$$, 'CM002', NULL, 'and the next write to the service must fix it');
 ROLLBACK TO SAVEPOINT a;
 SET CONSTRAINTS ALL DEFERRED;
+
+SELECT cfgmgr.create_service('s11_empty') IS NOT NULL AS ok \gset
+SELECT is(cfgmgr.register_schema('s11_empty', '{"type": "object", "required": ["x"]}'), 1,
+		  'a service nobody configured yet takes a schema with required keys');
+SELECT is_empty($$SELECT * FROM cfgmgr.validate('s11_prod', 's11_empty')$$,
+		  'an environment storing nothing for a service has nothing to violate');
 
 -- schema_compat --------------------------------------------------------------------
 SELECT results_eq(
