@@ -12,8 +12,10 @@
  * "$id", "$anchor" and "$dynamicAnchor" is entered into a registry of
  * URIs.  Then the root is compiled into CfgNode structures: property names
  * sorted in jsonb key order (so an object is checked by one merge pass over
- * its keys), enums pre-sorted, regexes compiled, numeric limits kept as
- * Numeric.  "$ref" targets are compiled on demand and memoized by location,
+ * its keys), enums pre-sorted, regexes compiled (most patterns also into a
+ * bit-parallel automaton, see "Fast patterns"), numeric limits kept as
+ * Numeric with their int64 value when they have one.  "$ref" targets are
+ * compiled on demand and memoized by location,
  * so recursive schemas become cyclic graphs.  A reference to a URI the
  * registry does not know loads that document with CfgSchemaFetchResource
  * (table cfgmgr.schema_resource).  Finally every chain of in-place
@@ -39,7 +41,11 @@
  * generation moves (any committed change, including schema_resource rows)
  * or when it is full.  The SQL functions also remember the last schema in
  * fn_extra, so a query validating many rows against one schema compiles it
- * once and looks it up once per row with a memcmp.
+ * once and then compares the schema argument per row (a literal not even
+ * that).  Validation allocates, when it must, in one scratch context that
+ * is reset after every document, so long runs do not grow.
+ *
+ * Not re-entrant: validation never calls back into validation.
  *
  * Copyright (c) 2026, cfgmgr developers
  *
@@ -73,7 +79,6 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
-#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "cfg_jsonschema.h"
@@ -108,7 +113,7 @@ static const struct config_enum_entry cfg_draft_options[] = {
 #define JT_STRING	0x20
 #define JT_INTEGER	0x40
 
-/* vocabularies (draft-07 has them all) */
+/* vocabularies (draft-07 schemas get V_2020_DEFAULT: every keyword) */
 #define V_CORE			0x01
 #define V_APPLICATOR	0x02
 #define V_UNEVALUATED	0x04
@@ -324,7 +329,6 @@ typedef struct CfgPatProp
 {
 	CfgRegex   *re;
 	struct FastRe *fast;
-	const char *src;
 	CfgNode    *node;
 } CfgPatProp;
 
@@ -371,7 +375,6 @@ struct CfgNode
 	JsonbValue *enum_vals;		/* non-string members */
 	int			nenum_strs;
 	CfgName    *enum_strs;		/* string members, jsonb key order */
-	bool		has_const;
 	JsonbValue	const_val;
 
 	/* numbers */
@@ -447,7 +450,6 @@ struct CfgSchema
 /* Compilation state. */
 typedef struct CfgCompile
 {
-	MemoryContext cxt;			/* the result lives here */
 	HTAB	   *memo;			/* container address -> CfgLoc */
 	HTAB	   *registry;		/* URI (with anchor fragment) -> CfgLoc */
 	List	   *resources;		/* CfgResource */
@@ -1250,6 +1252,9 @@ FastReMatch(const FastRe *re, const char *s, int len)
 	{
 		uint64		next = (re->anchor_start && i > 0) ? 0 : re->first;
 
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+
 		for (uint64 d = cur; d; d &= d - 1)
 			next |= re->follow[pg_rightmost_one_pos64(d)];
 		cur = next & re->bychar[(unsigned char) s[i]];
@@ -1429,9 +1434,8 @@ UriResolve(const char *base, const char *ref)
 		for (int i = 0; i < b.path_len; i++)
 			if (b.path[i] == '/')
 				slash = b.path + i;
-		if (b.auth && b.path_len == 0)
-			appendStringInfoChar(&merged, '/');
-		else if (slash)
+		/* (bases are normalized: with an authority, the path is not empty) */
+		if (slash)
 			appendBinaryStringInfo(&merged, b.path, slash - b.path + 1);
 		appendBinaryStringInfo(&merged, r.path, r.path_len);
 		UriRemoveDots(&out, merged.data, merged.len);
@@ -2470,7 +2474,6 @@ Compile(CfgCompile *cc, CfgLoc *loc)
 				CompileEnum(node, loc, &v[kw]);
 				break;
 			case KW_CONST:
-				node->has_const = true;
 				node->const_val = v[kw];
 				node->flags |= NF_CONST;
 				break;
@@ -2578,7 +2581,6 @@ Compile(CfgCompile *cc, CfgLoc *loc)
 					node->patprops = palloc((n + 1) * sizeof(CfgPatProp));
 					for (int i = 0; i < n; i++)
 					{
-						node->patprops[i].src = m[i].name;
 						node->patprops[i].re = CompileRegex(loc, "patternProperties", m[i].name, m[i].len);
 						node->patprops[i].fast = FastReCompile(m[i].name, m[i].len);
 						node->patprops[i].node = m[i].node;
@@ -2705,7 +2707,6 @@ CfgSchemaCompile(Jsonb *schema, const char *base_uri, MemoryContext cxt)
 		MemoryContextSwitchTo(top);
 	}
 	memset(&cc, 0, sizeof(cc));
-	cc.cxt = cxt;
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(void *);
 	ctl.entrysize = sizeof(CfgMemoEnt);
@@ -2724,7 +2725,8 @@ CfgSchemaCompile(Jsonb *schema, const char *base_uri, MemoryContext cxt)
 	memcpy(doc->jb, schema, VARSIZE(schema));
 	JbRootValue(doc->jb, &rv);
 	root = LocNew(doc, NULL, NULL, NULL, 0, -1, &rv);
-	root->base = UriSplit(base_uri ? base_uri : CFG_DEFAULT_BASE, &frag);
+	base_uri = base_uri ? base_uri : CFG_DEFAULT_BASE;
+	root->base = UriSplit(UriResolve(base_uri, base_uri), &frag);
 	root->draft = cfgmgr_schema_default_draft;
 	root->vocab = V_2020_DEFAULT;
 	RegPut(&cc, root->base, root);
@@ -2924,13 +2926,11 @@ Report(VState *st, const CfgNode *n, const char *kw, const char *skw, const char
 
 #define REPORT(st, n, kw, ...) Report((st), (n), (kw), (kw), __VA_ARGS__)
 
+/* cfg_types is in JT_* bit order */
 static const char *
 JtName(int kind)
 {
-	for (int i = 0; i < (int) lengthof(cfg_types); i++)
-		if (cfg_types[i].bit == kind)
-			return cfg_types[i].name;
-	return "value";
+	return cfg_types[pg_rightmost_one_pos32(kind)].name;
 }
 
 /* "string", "string or null", "object, array or null" */
@@ -3759,13 +3759,13 @@ CfgSchemaCacheReset(uint64 gen)
 }
 
 /*
- * The compiled form of schema: from the cache, or compiled now.  *shared
- * says whether it lives in the cache (valid until the cache moves on) or
- * in a new child of CurrentMemoryContext (the cache is bypassed when
- * cfgmgr.cache is off or the transaction reads through one snapshot).
+ * The compiled form of schema: from the cache (valid until the cache moves
+ * on), or compiled now.  When CfgCacheUsable() is false (cfgmgr.cache off,
+ * or a transaction reading through one snapshot) the cache is bypassed and
+ * the result lives in a new child of CurrentMemoryContext.
  */
-static CfgSchema *
-CfgSchemaLookup(Jsonb *schema, bool *shared)
+CfgSchema *
+CfgSchemaGetCached(Jsonb *schema)
 {
 	uint64		gen;
 	uint32		h;
@@ -3775,9 +3775,8 @@ CfgSchemaLookup(Jsonb *schema, bool *shared)
 
 	CfgAcceptInvalidations();
 	(void) CfgSignalRelid(true);	/* invalidations are matched against it */
-	gen = CfgCacheGeneration();
-	*shared = CfgCacheUsable();
-	if (!*shared)
+	gen = CfgCatalogGeneration();
+	if (!CfgCacheUsable())
 		return CfgSchemaCompile(schema, NULL,
 								AllocSetContextCreate(CurrentMemoryContext, "cfgmgr compiled schema",
 													  ALLOCSET_SMALL_SIZES));
@@ -3808,14 +3807,6 @@ CfgSchemaLookup(Jsonb *schema, bool *shared)
 	memcpy(e->key, schema, VARSIZE(schema));
 	e->schema = s;
 	return s;
-}
-
-CfgSchema *
-CfgSchemaGetCached(Jsonb *schema)
-{
-	bool		shared;
-
-	return CfgSchemaLookup(schema, &shared);
 }
 
 /* ---------------------------------------------------------------------
@@ -3952,7 +3943,7 @@ CfgFnSchema(FunctionCallInfo fcinfo)
 		fcinfo->flinfo->fn_extra = fc;
 	}
 	else if (fc->schema && fc->draft == cfgmgr_schema_default_draft &&
-			 fc->gen == CfgCacheGeneration() && (!fc->shared || fc->epoch == cache_epoch) &&
+			 fc->gen == CfgCatalogGeneration() && (!fc->shared || fc->epoch == cache_epoch) &&
 			 (fc->stable ||
 			  ((!VARATT_IS_EXTERNAL(raw) || VARATT_IS_EXTERNAL_ONDISK(raw)) &&
 			   fc->keylen == rawlen && memcmp(fc->key, raw, rawlen) == 0)))
@@ -3960,9 +3951,10 @@ CfgFnSchema(FunctionCallInfo fcinfo)
 	MemoryContextReset(fc->cxt);
 	fc->schema = NULL;
 	old = MemoryContextSwitchTo(fc->cxt);
-	fc->gen = CfgCacheGeneration();
+	fc->gen = CfgCatalogGeneration();
 	fc->draft = cfgmgr_schema_default_draft;
-	fc->schema = CfgSchemaLookup(PG_GETARG_JSONB_P(0), &fc->shared);
+	fc->shared = CfgCacheUsable();
+	fc->schema = CfgSchemaGetCached(PG_GETARG_JSONB_P(0));
 	fc->epoch = cache_epoch;
 	fc->key = palloc(rawlen);
 	memcpy(fc->key, raw, rawlen);
