@@ -34,6 +34,33 @@ SELECT env, cfgmgr.resolve(env, 'worker')->'schedule' AS schedule
 \echo '### provenance: every resolved leaf of api in prod-eu on gcp, with its origin'
 SELECT * FROM cfgmgr.provenance('prod-eu', 'api', provider => 'gcp');
 
+\echo '### Schemas: register a JSON Schema for billing (demo/billing.schema.json)'
+SELECT cfgmgr.register_schema('billing', :'billing_schema') AS version;
+
+\echo '### validate(): every environment and provider satisfies it (0 violations each)'
+SELECT e.name AS environment, p AS provider, count(v.*) AS violations
+  FROM cfgmgr.environments e CROSS JOIN unnest(ARRAY[NULL, 'aws', 'azure', 'gcp']) AS p
+  LEFT JOIN LATERAL cfgmgr.validate(e.name, 'billing', p) v ON true
+ GROUP BY 1, 2 ORDER BY 1, 2;
+
+\echo '### a schema default fills in what no environment sets'
+SELECT * FROM cfgmgr.explain('prod', 'billing', 'db.statement_timeout_ms');
+
+\echo '### validate_document() on a broken document lists every violation'
+SELECT * FROM cfgmgr.validate_document(:'billing_schema',
+  '{"db": {"host": "x", "port": 70000, "pool": {"max": "many", "size": 3}}, "log": {"level": "loud"}}');
+
+\echo '### an invalid change is refused at commit (CM002) and nothing of the transaction remains'
+\set ON_ERROR_STOP 0
+\set VERBOSITY default
+BEGIN;
+SELECT cfgmgr.set('base', 'billing', 'log.level', '"debug"') IS NOT NULL AS first_change;
+SELECT cfgmgr.set('prod', 'billing', 'db.pool.max', '5000') IS NOT NULL AS second_change;
+COMMIT;
+\set ON_ERROR_STOP 1
+SELECT cfgmgr.get('prod', 'billing', 'db.pool.max') AS "prod db.pool.max",
+       cfgmgr.get('base', 'billing', 'log.level') AS "base log.level";
+
 \echo '### A missing key is an error with SQLSTATE CM005, not a silent NULL'
 \set VERBOSITY verbose
 \set ON_ERROR_STOP 0

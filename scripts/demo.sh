@@ -12,4 +12,4 @@ cfg_build_install
 cfg_cluster_start
 cfg_psql -c "CREATE EXTENSION cfgmgr"
 cfg_psql -v config="$(cat demo/config.json)" -f demo/load.sql
-cfg_psql -f demo/show.sql
+cfg_psql -v billing_schema="$(cat demo/billing.schema.json)" -f demo/show.sql
