@@ -56,22 +56,6 @@ static SPIPlanPtr plan_annotations = NULL;
 	" WHERE e.env_id OPERATOR(pg_catalog.=) ANY ($1) AND e.service_id OPERATOR(pg_catalog.=) $2" \
 	" AND (e.provider OPERATOR(pg_catalog.=) '' OR e.provider OPERATOR(pg_catalog.=) $3)"
 
-static SPIPlanPtr
-CfgPreparePlan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
-{
-	if (*slot == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
-
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		if (SPI_keepplan(plan) != 0)
-			elog(ERROR, "SPI_keepplan failed");
-		*slot = plan;
-	}
-	return *slot;
-}
-
 /*
  * Fetch the entries of res->chain for svc into res->rows, in application
  * order.  With a path, only entries at the path, its ancestors and its
@@ -103,7 +87,7 @@ CfgFetchRows(CfgResolved *res, CfgService *svc, const char *path, int pathlen)
 	{
 		Oid			types[3] = {INT4ARRAYOID, INT4OID, TEXTOID};
 
-		plan = CfgPreparePlan(&plan_all, FETCH_COLUMNS, 3, types);
+		plan = CfgKeepPlan(&plan_all, FETCH_COLUMNS, 3, types);
 	}
 	else
 	{
@@ -117,7 +101,7 @@ CfgFetchRows(CfgResolved *res, CfgService *svc, const char *path, int pathlen)
 		args[3] = PointerGetDatum(cstring_to_text_with_len(path, pathlen));
 		args[4] = PointerGetDatum(construct_array(anc, nanc, TEXTOID, -1, false, TYPALIGN_INT));
 		nargs = 5;
-		plan = CfgPreparePlan(&plan_path,
+		plan = CfgKeepPlan(&plan_path,
 							  FETCH_COLUMNS
 							  " AND (e.path OPERATOR(cfgmgr.<@) $4::cfgmgr.cfgpath"
 							  " OR e.path OPERATOR(cfgmgr.=) ANY ($5::cfgmgr.cfgpath[]))",
@@ -143,7 +127,7 @@ CfgFetchRows(CfgResolved *res, CfgService *svc, const char *path, int pathlen)
 
 			aargs[0] = Int32GetDatum(svc->id);
 			aargs[1] = Int32GetDatum(svc->schema_version);
-			ret = SPI_execute_plan(CfgPreparePlan(&plan_annotations,
+			ret = SPI_execute_plan(CfgKeepPlan(&plan_annotations,
 												  "SELECT a.path, a.keyword, a.value FROM cfgmgr.schema_annotation a"
 												  " WHERE a.service_id OPERATOR(pg_catalog.=) $1"
 												  " AND a.version OPERATOR(pg_catalog.=) $2"
@@ -255,16 +239,6 @@ CfgResolve(const char *envname, const char *svcname, const char *provider,
  * Argument helpers
  * ---------------------------------------------------------------------
  */
-static char *
-CfgArgText(FunctionCallInfo fcinfo, int n, const char *what)
-{
-	if (PG_ARGISNULL(n))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be null", what)));
-	return text_to_cstring(PG_GETARG_TEXT_PP(n));
-}
-
 static char *
 CfgArgTextOrNull(FunctionCallInfo fcinfo, int n)
 {

@@ -103,16 +103,6 @@ CfgSpiExec(const char *sql, int nargs, Oid *types, Datum *values, const char *nu
 	return ret;
 }
 
-static char *
-CfgArgText(FunctionCallInfo fcinfo, int n, const char *what)
-{
-	if (PG_ARGISNULL(n))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be null", what)));
-	return text_to_cstring(PG_GETARG_TEXT_PP(n));
-}
-
 /* ---------------------------------------------------------------------
  * Schemas of services
  * ---------------------------------------------------------------------

@@ -115,23 +115,6 @@ CfgWriteInit(void)
 	RegisterSubXactCallback(CfgSubXactCallback, NULL);
 }
 
-static SPIPlanPtr
-CfgPlan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types)
-{
-	if (*slot == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
-
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
-				 SPI_result_code_string(SPI_result));
-		if (SPI_keepplan(plan) != 0)
-			elog(ERROR, "SPI_keepplan failed");
-		*slot = plan;
-	}
-	return *slot;
-}
-
 /*
  * The changeset id of the current transaction, creating it on first use.
  * A non-NULL message is appended to the changeset's message.
@@ -158,7 +141,7 @@ CfgCurrentChangeset(const char *message)
 
 		args[0] = message ? CStringGetTextDatum(message) : (Datum) 0;
 		nulls[0] = message ? ' ' : 'n';
-		ret = SPI_execute_plan(CfgPlan(&plan_changeset,
+		ret = SPI_execute_plan(CfgKeepPlan(&plan_changeset,
 									   "INSERT INTO cfgmgr.changeset (xid, client, message)"
 									   " VALUES (pg_catalog.pg_current_xact_id(),"
 									   " pg_catalog.concat_ws('@', NULLIF(pg_catalog.current_setting('application_name'), ''),"
@@ -181,7 +164,7 @@ CfgCurrentChangeset(const char *message)
 
 		args[0] = Int64GetDatum(cur_changeset);
 		args[1] = CStringGetTextDatum(message);
-		ret = SPI_execute_plan(CfgPlan(&plan_message,
+		ret = SPI_execute_plan(CfgKeepPlan(&plan_message,
 									   "UPDATE cfgmgr.changeset SET message ="
 									   " CASE WHEN message IS NULL THEN $2"
 									   " WHEN pg_catalog.strpos(message, $2) OPERATOR(pg_catalog.>) 0 THEN message"
@@ -392,7 +375,7 @@ cfgmgr_entry_history(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute_plan(CfgPlan(&plan_history,
+	ret = SPI_execute_plan(CfgKeepPlan(&plan_history,
 								   "INSERT INTO cfgmgr.change (changeset, env_id, service_id, path,"
 								   " provider, op, old_value, new_value, secret, message)"
 								   " VALUES ($1, $2, $3, $4::cfgmgr.cfgpath, $5, $6, $7, $8, $9, $10)",
@@ -428,16 +411,6 @@ cfgmgr_invalidate(PG_FUNCTION_ARGS)
  * set, unset, set_many
  * ---------------------------------------------------------------------
  */
-static char *
-CfgArgText(FunctionCallInfo fcinfo, int n, const char *what)
-{
-	if (PG_ARGISNULL(n))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be null", what)));
-	return text_to_cstring(PG_GETARG_TEXT_PP(n));
-}
-
 /* Look up and check the target of a write. */
 static void
 CfgWriteTarget(FunctionCallInfo fcinfo, int32 *env_id, int32 *svc_id, char **provider,
@@ -510,7 +483,7 @@ cfgmgr_set(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute_plan(CfgPlan(&plan_upsert,
+	ret = SPI_execute_plan(CfgKeepPlan(&plan_upsert,
 								   "INSERT INTO cfgmgr.entry AS e (env_id, service_id, path, provider, value,"
 								   " tombstone, secret, message, changeset)"
 								   " VALUES ($1, $2, $3::cfgmgr.cfgpath, $4, $5, false, false, $6, 0)"
@@ -562,7 +535,7 @@ cfgmgr_unset(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	if (!block)
 	{
-		ret = SPI_execute_plan(CfgPlan(&plan_delete,
+		ret = SPI_execute_plan(CfgKeepPlan(&plan_delete,
 									   "DELETE FROM cfgmgr.entry WHERE env_id OPERATOR(pg_catalog.=) $1"
 									   " AND service_id OPERATOR(pg_catalog.=) $2"
 									   " AND path OPERATOR(cfgmgr.<@) $3::cfgmgr.cfgpath"
@@ -582,7 +555,7 @@ cfgmgr_unset(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		ret = SPI_execute_plan(CfgPlan(&plan_clear_below,
+		ret = SPI_execute_plan(CfgKeepPlan(&plan_clear_below,
 									   "DELETE FROM cfgmgr.entry WHERE env_id OPERATOR(pg_catalog.=) $1"
 									   " AND service_id OPERATOR(pg_catalog.=) $2"
 									   " AND path OPERATOR(cfgmgr.<@) $3::cfgmgr.cfgpath"
@@ -592,7 +565,7 @@ cfgmgr_unset(PG_FUNCTION_ARGS)
 							   args, NULL, false, 0);
 		if (ret != SPI_OK_DELETE)
 			elog(ERROR, "could not remove value: %s", SPI_result_code_string(ret));
-		ret = SPI_execute_plan(CfgPlan(&plan_block,
+		ret = SPI_execute_plan(CfgKeepPlan(&plan_block,
 									   "INSERT INTO cfgmgr.entry (env_id, service_id, path, provider, value,"
 									   " tombstone, secret, changeset)"
 									   " VALUES ($1, $2, $3::cfgmgr.cfgpath, $4, NULL, true, false, 0)"
@@ -793,7 +766,7 @@ cfgmgr_set_many(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute_plan(CfgPlan(&plan_many,
+	ret = SPI_execute_plan(CfgKeepPlan(&plan_many,
 								   "INSERT INTO cfgmgr.entry AS e (env_id, service_id, path, provider, value,"
 								   " tombstone, secret, message, changeset)"
 								   " SELECT $1, $2, u.p::cfgmgr.cfgpath, $5, u.v, false, false, $6, 0"

@@ -12,6 +12,7 @@
 #ifndef CFGMGR_H
 #define CFGMGR_H
 
+#include "fmgr.h"
 #include "nodes/pg_list.h"
 #include "utils/jsonb.h"
 #include "utils/snapshot.h"
@@ -79,6 +80,15 @@ extern bool CfgProviderExists(CfgCatalog *cat, const char *name);
 extern void CfgCheckProvider(CfgCatalog *cat, const char *name);
 #define CFG_MAX_DEPTH 1000		/* levels in an environment chain */
 extern int	CfgEnvChain(CfgCatalog *cat, CfgEnv *env, CfgEnv **chain);
+
+/* ---------------------------------------------------------------------
+ * cfg_util.c: helpers shared by the SQL-callable functions
+ * ---------------------------------------------------------------------
+ */
+struct _SPI_plan;
+extern char *CfgArgText(FunctionCallInfo fcinfo, int n, const char *what);
+extern struct _SPI_plan *CfgKeepPlan(struct _SPI_plan **slot, const char *sql,
+									 int nargs, Oid *types);
 
 /* ---------------------------------------------------------------------
  * cfg_cache.c: cache of resolved results keyed by the call's arguments.
