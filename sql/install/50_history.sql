@@ -77,35 +77,3 @@ SELECT t.name, t.changeset, t.note, c.at AS changeset_at, c.message AS changeset
   FROM cfgmgr.tag t
   JOIN cfgmgr.changeset c ON c.id OPERATOR(pg_catalog.=) t.changeset;
 COMMENT ON VIEW cfgmgr.tags IS 'tags with their changesets';
-
--- NOTIFY cfgmgr_change once per committing transaction, from a deferred
--- trigger on the transaction's changeset row: it runs at commit, after
--- every statement, and a rolled-back transaction sends nothing.  The
--- payload carries ids and names only, never values (any role may LISTEN).
-CREATE FUNCTION cfgmgr.notify_change() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-	envs jsonb;
-	svcs jsonb;
-	payload text;
-BEGIN
-	SELECT coalesce(jsonb_agg(DISTINCT e.name), '[]'), coalesce(jsonb_agg(DISTINCT s.name), '[]')
-	  INTO envs, svcs
-	  FROM cfgmgr.change h
-	  JOIN cfgmgr.environment e ON e.id OPERATOR(pg_catalog.=) h.env_id
-	  JOIN cfgmgr.service s ON s.id OPERATOR(pg_catalog.=) h.service_id
-	 WHERE h.changeset OPERATOR(pg_catalog.=) NEW.id;
-	payload := jsonb_build_object('changeset', NEW.id, 'environments', envs, 'services', svcs)::text;
-	IF octet_length(payload) > 7900 THEN
-		-- NOTIFY payloads are limited to 8000 bytes: the listener re-reads by changeset
-		payload := jsonb_build_object('changeset', NEW.id, 'truncated', true)::text;
-	END IF;
-	PERFORM pg_notify('cfgmgr_change', payload);
-	RETURN NULL;
-END
-$$;
-COMMENT ON FUNCTION cfgmgr.notify_change() IS 'sends NOTIFY cfgmgr_change with the committing changeset''s ids and names';
-
-CREATE CONSTRAINT TRIGGER changeset_notify AFTER INSERT ON cfgmgr.changeset
-	DEFERRABLE INITIALLY DEFERRED
-	FOR EACH ROW EXECUTE FUNCTION cfgmgr.notify_change();
