@@ -84,6 +84,24 @@
 #include "cfg_jsonschema.h"
 #include "cfgmgr.h"
 
+/*
+ * Append a printf-style message to a StringInfo from inside a variadic
+ * function whose last named parameter is fmt (appendStringInfoVA may ask
+ * for a larger buffer and a restart of the va_list).
+ */
+#define CFG_APPEND_FMT(buf, fmt) \
+	for (;;) \
+	{ \
+		va_list		args_; \
+		int			needed_; \
+		va_start(args_, fmt); \
+		needed_ = appendStringInfoVA((buf), (fmt), args_); \
+		va_end(args_); \
+		if (needed_ == 0) \
+			break; \
+		enlargeStringInfo((buf), needed_); \
+	}
+
 PG_FUNCTION_INFO_V1(cfgmgr_is_valid);
 PG_FUNCTION_INFO_V1(cfgmgr_validate_document);
 PG_FUNCTION_INFO_V1(cfgmgr_register_schema_resource);
@@ -1572,18 +1590,7 @@ SchemaError(const CfgLoc *loc, const char *kw, const char *fmt,...)
 	StringInfoData msg;
 
 	initStringInfo(&msg);
-	for (;;)
-	{
-		va_list		args;
-		int			needed;
-
-		va_start(args, fmt);
-		needed = appendStringInfoVA(&msg, fmt, args);
-		va_end(args);
-		if (needed == 0)
-			break;
-		enlargeStringInfo(&msg, needed);
-	}
+	CFG_APPEND_FMT(&msg, fmt);
 	if (where[0] == '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -2907,18 +2914,7 @@ Report(VState *st, const CfgNode *n, const char *kw, const char *skw, const char
 	e->keyword = pstrdup(kw);
 	e->schema_path = LocString(n->loc, skw);
 	initStringInfo(&msg);
-	for (;;)
-	{
-		va_list		args;
-		int			needed;
-
-		va_start(args, fmt);
-		needed = appendStringInfoVA(&msg, fmt, args);
-		va_end(args);
-		if (needed == 0)
-			break;
-		enlargeStringInfo(&msg, needed);
-	}
+	CFG_APPEND_FMT(&msg, fmt);
 	e->message = msg.data;
 	*st->errors = lappend(*st->errors, e);
 	MemoryContextSwitchTo(old);
