@@ -218,7 +218,7 @@ JsonScalar(void *state, char *token, JsonTokenType tokentype)
 	node->str = token;
 	node->len = strlen(token);
 	if (kind == CFG_DOC_NUMBER)
-		node->num = CfgDocNumeric(c->st, token, node->line, node->column);
+		node->u.num = CfgDocNumeric(c->st, token, node->line, node->column);
 	else if (kind == CFG_DOC_BOOL)
 		node->bval = tokentype == JSON_TOKEN_TRUE;
 	JsonAttach(c, node);
