@@ -29,8 +29,6 @@
  */
 #include "postgres.h"
 
-#include <limits.h>
-
 #include "access/detoast.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
@@ -273,7 +271,7 @@ CfgDocDeref(CfgDocNode *node)
  * Finish a mapping once all its pairs are read: refuse duplicate keys,
  * apply merge keys ("<<": a mapping or a sequence of mappings whose pairs
  * are added unless the mapping has the key already; earlier mappings win
- * over later ones) and classify the keys (CFG_DOC_F_PATHKEYS/DOTKEYS).
+ * over later ones) and note whether every key is a path (CFG_DOC_F_PATHKEYS).
  * Mappings are finished bottom-up, so merged mappings are final already.
  */
 void
@@ -287,7 +285,6 @@ CfgDocMapFinish(CfgDocState *st, CfgDocNode *map)
 	CfgKeySet	ks;
 	int			i;
 	bool		pathkeys = true;
-	bool		dotkeys = false;
 
 	Assert(map->kind == CFG_DOC_MAP && map->n % 2 == 0);
 	if (map->n == 0)
@@ -388,19 +385,10 @@ CfgDocMapFinish(CfgDocState *st, CfgDocNode *map)
 	}
 	pfree(ks.slots);
 
-	for (i = 0; i < map->n; i += 2)
-	{
-		int			kind = CfgDocPathKeyKind(map->u.items[i]->str, map->u.items[i]->len);
-
-		if (kind == CFG_KEY_OTHER)
-			pathkeys = false;
-		if (kind != CFG_KEY_LABEL)
-			dotkeys = true;
-	}
+	for (i = 0; i < map->n && pathkeys; i += 2)
+		pathkeys = CfgDocPathKeyKind(map->u.items[i]->str, map->u.items[i]->len) != CFG_KEY_OTHER;
 	if (map->n > 0 && pathkeys)
 		map->flags |= CFG_DOC_F_PATHKEYS;
-	if (dotkeys)
-		map->flags |= CFG_DOC_F_DOTKEYS;
 }
 
 /*
@@ -944,9 +932,8 @@ CfgImportRun(FunctionCallInfo fcinfo, const char *format, CfgDocReader reader)
 	doc = PG_GETARG_TEXT_PP(2);
 	memset(&st, 0, sizeof(st));
 	st.format = format;
-	st.inputlen = VARSIZE_ANY_EXHDR(doc);
-	st.max_nodes = Max(CFG_DOC_MIN_NODES, CFG_DOC_EXPANSION * (int64) st.inputlen);
-	st.max_bytes = Max(CFG_DOC_MIN_BYTES, CFG_DOC_EXPANSION * (int64) st.inputlen);
+	st.max_nodes = Max(CFG_DOC_MIN_NODES, CFG_DOC_EXPANSION * (int64) VARSIZE_ANY_EXHDR(doc));
+	st.max_bytes = Max(CFG_DOC_MIN_BYTES, CFG_DOC_EXPANSION * (int64) VARSIZE_ANY_EXHDR(doc));
 	root = reader(&st, VARDATA_ANY(doc), VARSIZE_ANY_EXHDR(doc));
 	Assert(root->kind == CFG_DOC_MAP);
 	if (root->flags & (CFG_DOC_F_BLOCK | CFG_DOC_F_SECRET | CFG_DOC_F_VALUE))

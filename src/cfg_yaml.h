@@ -57,7 +57,6 @@ typedef enum CfgDocKind
 #define CFG_DOC_F_VALUE		0x04	/* !value: one value, never paths */
 #define CFG_DOC_F_MERGE		0x08	/* the YAML merge key "<<" */
 #define CFG_DOC_F_PATHKEYS	0x10	/* map: non-empty, every key a valid path */
-#define CFG_DOC_F_DOTKEYS	0x20	/* map: some key is not a single label */
 
 typedef struct CfgDocNode
 {
@@ -85,7 +84,6 @@ typedef struct CfgDocNode
 typedef struct CfgDocState
 {
 	const char *format;			/* "YAML" or "JSON", for messages */
-	Size		inputlen;		/* bytes of input */
 	int64		nodes;			/* nodes visited (aliases expanded) */
 	int64		bytes;			/* bytes of scalar text visited */
 	int64		max_nodes;
