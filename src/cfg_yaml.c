@@ -286,9 +286,13 @@ YamlAnchorMatch(const void *key1, const void *key2, Size keysize)
 	return strcmp(*(char *const *) key1, *(char *const *) key2);
 }
 
-/* Copy text out of libyaml's buffers, in the server encoding. */
+/*
+ * Copy text out of libyaml's buffers, in the server encoding.  A "\0"
+ * escape gives libyaml a scalar holding U+0000, which text cannot hold.
+ */
 static char *
-YamlCopy(YamlComposer *c, const yaml_char_t *s, size_t len, int *outlen)
+YamlCopy(YamlComposer *c, const yaml_char_t *s, size_t len, int *outlen,
+		 const yaml_mark_t *mark)
 {
 	char	   *res;
 
@@ -296,15 +300,22 @@ YamlCopy(YamlComposer *c, const yaml_char_t *s, size_t len, int *outlen)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("YAML scalar is too long")));
+	if (memchr(s, '\0', len) != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_CFGMGR_INVALID_DOCUMENT),
+				 errmsg("invalid YAML document at line %d, column %d: a scalar holding U+0000 cannot be stored",
+						(int) mark->line + 1, (int) mark->column + 1),
+				 errhint("Remove the \"\\0\" escape.")));
 	if (c->convert)
 	{
 		res = pg_any_to_server((const char *) s, (int) len, PG_UTF8);
-		*outlen = strlen(res);
 		if (res != (const char *) s)
+		{
+			*outlen = strlen(res);
 			return res;
+		}
 	}
-	else
-		*outlen = (int) len;
+	*outlen = (int) len;
 	return CfgDocStrdup(c->st, (const char *) s, *outlen);
 }
 
@@ -353,11 +364,11 @@ YamlRegisterAnchor(YamlComposer *c, char *name, CfgDocNode *node)
 }
 
 static char *
-YamlAnchorName(YamlComposer *c, const yaml_char_t *anchor)
+YamlAnchorName(YamlComposer *c, const yaml_char_t *anchor, const yaml_mark_t *mark)
 {
 	int			len;
 
-	return anchor ? YamlCopy(c, anchor, strlen((const char *) anchor), &len) : NULL;
+	return anchor ? YamlCopy(c, anchor, strlen((const char *) anchor), &len, mark) : NULL;
 }
 
 /* A mapping key: any scalar, taken as the text written. */
@@ -369,7 +380,8 @@ YamlKey(YamlComposer *c, yaml_event_t *ev)
 	CfgDocNode *key = CfgDocNew(st, CFG_DOC_STRING, ev->start_mark.line + 1,
 								ev->start_mark.column + 1);
 
-	key->str = YamlCopy(c, ev->data.scalar.value, ev->data.scalar.length, &key->len);
+	key->str = YamlCopy(c, ev->data.scalar.value, ev->data.scalar.length, &key->len,
+						&ev->start_mark);
 	if (key->len == 2 && memcmp(key->str, "<<", 2) == 0 &&
 		((tag == NULL && ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) ||
 		 (tag != NULL && YamlCoreTagIs(tag, "merge"))))
@@ -396,7 +408,7 @@ YamlScalar(YamlComposer *c, yaml_event_t *ev)
 	const char *want = NULL;	/* the core tag forcing a type, if any */
 	CfgDocNode *node;
 
-	text = YamlCopy(c, ev->data.scalar.value, ev->data.scalar.length, &len);
+	text = YamlCopy(c, ev->data.scalar.value, ev->data.scalar.length, &len, &ev->start_mark);
 
 	if (tag == NULL)
 		kind = plain ? CfgYamlResolvePlain(text, len) : CFG_PLAIN_STRING;
@@ -544,7 +556,7 @@ YamlCollectionStart(YamlComposer *c, yaml_event_t *ev, bool map)
 				 errhint("The tags cfgmgr knows are !!str, !!int, !!float, !!bool, !!null, !!map, !!seq, !block, !secret and !value.")));
 
 	c->stack[c->depth].node = node;
-	c->stack[c->depth].anchor = YamlAnchorName(c, anchor);
+	c->stack[c->depth].anchor = YamlAnchorName(c, anchor, &ev->start_mark);
 	c->depth++;
 }
 
@@ -565,7 +577,7 @@ static void
 YamlAlias(YamlComposer *c, yaml_event_t *ev)
 {
 	CfgDocState *st = c->st;
-	char	   *name = YamlAnchorName(c, ev->data.alias.anchor);
+	char	   *name = YamlAnchorName(c, ev->data.alias.anchor, &ev->start_mark);
 	int			line = ev->start_mark.line + 1;
 	int			column = ev->start_mark.column + 1;
 	YamlAnchor *a = hash_search(c->anchors, &name, HASH_FIND, NULL);
@@ -617,7 +629,8 @@ YamlEvent(YamlComposer *c, yaml_event_t *ev)
 			break;
 		case YAML_SCALAR_EVENT:
 			node = YamlInKeyPosition(c) ? YamlKey(c, ev) : YamlScalar(c, ev);
-			YamlRegisterAnchor(c, YamlAnchorName(c, ev->data.scalar.anchor), node);
+			YamlRegisterAnchor(c, YamlAnchorName(c, ev->data.scalar.anchor, &ev->start_mark),
+							   node);
 			YamlAttach(c, node);
 			break;
 		case YAML_SEQUENCE_START_EVENT:
@@ -762,8 +775,14 @@ CfgYamlRead(CfgDocState *st, char *input, int len)
 	/* libyaml reads UTF-8 (SQL_ASCII bytes are passed as they are) */
 	if (encoding != PG_UTF8 && encoding != PG_SQL_ASCII)
 	{
-		input = pg_server_to_any(input, len, PG_UTF8);
-		len = strlen(input);
+		char	   *utf8 = pg_server_to_any(input, len, PG_UTF8);
+
+		/* a new string when converted; the input itself otherwise */
+		if (utf8 != input)
+		{
+			input = utf8;
+			len = strlen(utf8);
+		}
 		c->convert = true;
 	}
 

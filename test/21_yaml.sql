@@ -15,7 +15,7 @@
 \set QUIET 1
 BEGIN;
 SET LOCAL search_path = public;
-SELECT plan(165);
+SELECT plan(166);
 
 SELECT cfgmgr.create_service('y21_svc') IS NOT NULL AS ok \gset
 SELECT cfgmgr.create_environment('y21_base') IS NOT NULL AS ok \gset
@@ -478,6 +478,8 @@ SELECT throws_ok($$SELECT cfgmgr.import_yaml('y21_e', 'y21_svc', E'a: b\x01\n')$
 SELECT throws_ok($$SELECT cfgmgr.import_yaml('y21_e', 'y21_svc', E'a: b\n\uFFFE\n')$$, 'CM013',
 	'invalid YAML document at line 2, column 1: control characters are not allowed', 'U+FFFE, which YAML cannot hold raw');
 SELECT lives_ok($$SELECT cfgmgr.import_yaml('y21_e', 'y21_svc', E'\uFEFFbom: 1\n')$$, 'a byte order mark is skipped');
+SELECT throws_ok($$SELECT cfgmgr.import_yaml('y21_e', 'y21_svc', E'a: [1, "x\\0y"]\n')$$, 'CM013',
+	'invalid YAML document at line 1, column 8: a scalar holding U+0000 cannot be stored', 'a "\0" escape (text cannot hold U+0000)');
 
 -- ---------------------------------------------------------------------
 -- Arguments, targets, limits
