@@ -932,8 +932,9 @@ CfgImportRun(FunctionCallInfo fcinfo, const char *format, CfgDocReader reader)
 	doc = PG_GETARG_TEXT_PP(2);
 	memset(&st, 0, sizeof(st));
 	st.format = format;
-	st.max_nodes = Max(CFG_DOC_MIN_NODES, CFG_DOC_EXPANSION * (int64) VARSIZE_ANY_EXHDR(doc));
-	st.max_bytes = Max(CFG_DOC_MIN_BYTES, CFG_DOC_EXPANSION * (int64) VARSIZE_ANY_EXHDR(doc));
+	st.inputlen = VARSIZE_ANY_EXHDR(doc);
+	st.max_nodes = Max(CFG_DOC_MIN_NODES, CFG_DOC_EXPANSION * (int64) st.inputlen);
+	st.max_bytes = Max(CFG_DOC_MIN_BYTES, CFG_DOC_EXPANSION * (int64) st.inputlen);
 	root = reader(&st, VARDATA_ANY(doc), VARSIZE_ANY_EXHDR(doc));
 	Assert(root->kind == CFG_DOC_MAP);
 	if (root->flags & (CFG_DOC_F_BLOCK | CFG_DOC_F_SECRET | CFG_DOC_F_VALUE))

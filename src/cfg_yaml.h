@@ -84,6 +84,7 @@ typedef struct CfgDocNode
 typedef struct CfgDocState
 {
 	const char *format;			/* "YAML" or "JSON", for messages */
+	Size		inputlen;		/* bytes of input */
 	int64		nodes;			/* nodes visited (aliases expanded) */
 	int64		bytes;			/* bytes of scalar text visited */
 	int64		max_nodes;
