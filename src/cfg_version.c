@@ -23,10 +23,12 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "executor/tstoreReceiver.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "nodes/params.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/resowner.h"
@@ -342,9 +344,10 @@ CfgSchemaVersionAsOf(int32 svc_id, int64 seq)
  *				   provider text, op text, old_value jsonb, new_value jsonb,
  *				   message text)
  *
- * Every change, newest first (commit order; the caller's own uncommitted
- * changes first), optionally of one environment, one service and one path
- * with what is below it.  Each combination of filters has its own plan so
+ * Every change, newest first (in the order the changes were made; for one
+ * key that is commit order, as writers of a key wait for each other's row
+ * lock), optionally of one environment, one service and one path with
+ * what is below it.  Each combination of filters has its own plan so
  * each uses the history index.  Secret values are masked.
  */
 Datum
@@ -356,7 +359,11 @@ cfgmgr_history(PG_FUNCTION_ARGS)
 	Datum		args[3] = {0, 0, 0};
 	char		nulls[3] = {'n', 'n', 'n'};
 	StringInfoData sql;
-	Portal		portal;
+	ParamListInfo params;
+	DestReceiver *dest;
+	SPIExecuteOptions opts;
+	int			i,
+				ret;
 
 	InitMaterializedSRF(fcinfo, 0);
 	cat = CfgGetCatalog();
@@ -397,7 +404,6 @@ cfgmgr_history(PG_FUNCTION_ARGS)
 							   " FROM cfgmgr.change h"
 							   " JOIN cfgmgr.environment e ON e.id OPERATOR(pg_catalog.=) h.env_id"
 							   " JOIN cfgmgr.service s ON s.id OPERATOR(pg_catalog.=) h.service_id"
-							   " LEFT JOIN cfgmgr.changeset c ON c.id OPERATOR(pg_catalog.=) h.changeset"
 							   " WHERE true");
 		if (mask & 1)
 			appendStringInfoString(&sql, " AND h.env_id OPERATOR(pg_catalog.=) $1");
@@ -405,29 +411,31 @@ cfgmgr_history(PG_FUNCTION_ARGS)
 			appendStringInfoString(&sql, " AND h.service_id OPERATOR(pg_catalog.=) $2");
 		if (mask & 4)
 			appendStringInfoString(&sql, " AND h.path OPERATOR(cfgmgr.<@) $3::cfgmgr.cfgpath");
-		appendStringInfoString(&sql, " ORDER BY c.commit_seq DESC NULLS FIRST, h.id DESC");
+		appendStringInfoString(&sql, " ORDER BY h.id DESC");
 		(void) CfgKeepPlan(&plan_history[mask], sql.data, 3, (Oid[]) {INT4OID, INT4OID, TEXTOID});
 	}
-	portal = SPI_cursor_open(NULL, plan_history[mask], args, nulls, true);
-	for (;;)
+	/* rows go straight from the executor into the result tuplestore */
+	params = makeParamList(3);
+	for (i = 0; i < 3; i++)
 	{
-		uint64		i;
-
-		SPI_cursor_fetch(portal, true, 1000);
-		if (SPI_processed == 0)
-			break;
-		for (i = 0; i < SPI_processed; i++)
-		{
-			Datum		values[11];
-			bool		nulls[11];
-
-			heap_deform_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, values, nulls);
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-		}
-		SPI_freetuptable(SPI_tuptable);
-		CHECK_FOR_INTERRUPTS();
+		params->params[i].value = args[i];
+		params->params[i].isnull = nulls[i] == 'n';
+		params->params[i].pflags = PARAM_FLAG_CONST;
+		params->params[i].ptype = i < 2 ? INT4OID : TEXTOID;
 	}
-	SPI_cursor_close(portal);
+	dest = CreateTuplestoreDestReceiver();
+	SetTuplestoreDestReceiverParams(dest, rsinfo->setResult,
+									rsinfo->econtext->ecxt_per_query_memory,
+									true, rsinfo->setDesc,
+									"cfgmgr.history: unexpected row shape");
+	memset(&opts, 0, sizeof(opts));
+	opts.params = params;
+	opts.read_only = true;
+	opts.dest = dest;
+	ret = SPI_execute_plan_extended(plan_history[mask], &opts);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read cfgmgr.change: %s", SPI_result_code_string(ret));
+	dest->rDestroy(dest);
 	SPI_finish();
 	return (Datum) 0;
 }

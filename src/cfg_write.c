@@ -93,6 +93,7 @@ static SPIPlanPtr plan_many = NULL;
  * on a lock of its own anyway (PostgreSQL keeps its queue in commit
  * order), so the ordering lock costs nothing more.
  */
+static SPIPlanPtr plan_notify = NULL;
 static SPIPlanPtr plan_commit = NULL;
 
 static void
@@ -103,20 +104,18 @@ CfgCommitChangeset(void)
 	Datum		args[1];
 	int			ret;
 
-	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 0, 0, CFG_LOCKTAG_COMMIT);
-	(void) LockAcquire(&tag, ExclusiveLock, false, false);
-
 	args[0] = Int64GetDatum(cur_changeset);
 	/* at pre-commit no statement is running: give SPI a snapshot */
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute_plan(CfgKeepPlan(&plan_commit,
-								   "WITH c AS (UPDATE cfgmgr.changeset"
-								   " SET commit_seq = pg_catalog.nextval('cfgmgr.changeset_commit_seq'::pg_catalog.regclass),"
-								   " committed_at = pg_catalog.clock_timestamp()"
-								   " WHERE id OPERATOR(pg_catalog.=) $1 RETURNING id),"
-								   " p AS (SELECT pg_catalog.jsonb_build_object('changeset', c.id,"
+
+	/*
+	 * The notification first, outside the lock: PostgreSQL queues it at
+	 * commit, in commit order, whenever it was issued.
+	 */
+	ret = SPI_execute_plan(CfgKeepPlan(&plan_notify,
+								   "WITH p AS (SELECT pg_catalog.jsonb_build_object('changeset', $1,"
 								   " 'environments', (SELECT COALESCE(pg_catalog.jsonb_agg(DISTINCT e.name ORDER BY e.name), '[]'::pg_catalog.jsonb)"
 								   " FROM cfgmgr.environment e WHERE e.id IN"
 								   " (SELECT h.env_id FROM cfgmgr.change h WHERE h.changeset OPERATOR(pg_catalog.=) $1"
@@ -124,8 +123,7 @@ CfgCommitChangeset(void)
 								   " 'services', (SELECT COALESCE(pg_catalog.jsonb_agg(DISTINCT s.name ORDER BY s.name), '[]'::pg_catalog.jsonb)"
 								   " FROM cfgmgr.service s WHERE s.id IN"
 								   " (SELECT h.service_id FROM cfgmgr.change h WHERE h.changeset OPERATOR(pg_catalog.=) $1"
-								   " UNION SELECT x.service_id FROM cfgmgr.service_schema x WHERE x.changeset OPERATOR(pg_catalog.=) $1)))::pg_catalog.text AS j"
-								   " FROM c)"
+								   " UNION SELECT x.service_id FROM cfgmgr.service_schema x WHERE x.changeset OPERATOR(pg_catalog.=) $1)))::pg_catalog.text AS j)"
 								   " SELECT pg_catalog.pg_notify('cfgmgr_change',"
 								   " CASE WHEN pg_catalog.octet_length(p.j) OPERATOR(pg_catalog.<) 8000 THEN p.j"
 								   " ELSE pg_catalog.jsonb_build_object('changeset', $1, 'truncated', true)::pg_catalog.text END)"
@@ -133,6 +131,20 @@ CfgCommitChangeset(void)
 								   1, types),
 						   args, NULL, false, 0);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not notify the commit of changeset " INT64_FORMAT ": %s",
+			 cur_changeset, SPI_result_code_string(ret));
+
+	/* then, under the lock, the commit order */
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 0, 0, CFG_LOCKTAG_COMMIT);
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+	ret = SPI_execute_plan(CfgKeepPlan(&plan_commit,
+								   "UPDATE cfgmgr.changeset"
+								   " SET commit_seq = pg_catalog.nextval('cfgmgr.changeset_commit_seq'::pg_catalog.regclass),"
+								   " committed_at = pg_catalog.clock_timestamp()"
+								   " WHERE id OPERATOR(pg_catalog.=) $1",
+								   1, types),
+						   args, NULL, false, 0);
+	if (ret != SPI_OK_UPDATE || SPI_processed != 1)
 		elog(ERROR, "could not record the commit of changeset " INT64_FORMAT ": %s",
 			 cur_changeset, SPI_result_code_string(ret));
 	SPI_finish();

@@ -148,7 +148,7 @@ SELECT ok((SELECT bool_and(x.s <= x.prev) FROM
 			   FROM cfgmgr.history('v22_prod') WITH ORDINALITY
 					AS h(changeset, at, actor, environment, service, path, provider, op, old_value, new_value, message, n)
 			   JOIN cfgmgr.changeset c ON c.id = h.changeset) x
-		   WHERE x.prev IS NOT NULL), 'history is in commit order, newest first');
+		   WHERE x.prev IS NOT NULL), 'history is newest first (one session: commit order)');
 
 -- ---------------------------------------------------------------------
 -- diff_versions
