@@ -499,8 +499,11 @@ cfgmgr_invalidate(PG_FUNCTION_ARGS)
  * set, unset, set_many
  * ---------------------------------------------------------------------
  */
-/* Look up and check the target of a write. */
-static void
+/*
+ * Look up and check the target of a write: environment (argument 0),
+ * service (argument 1) and provider (argument provider_arg; "" for NULL).
+ */
+void
 CfgWriteTarget(FunctionCallInfo fcinfo, int32 *env_id, int32 *svc_id, char **provider,
 			   int provider_arg)
 {

@@ -55,6 +55,7 @@ CfgGucInit(void)
 							 PGC_USERSET, 0,
 							 NULL, NULL, NULL);
 	CfgSchemaGucInit();			/* before the prefix is reserved */
+	CfgImportGucInit();
 	MarkGUCPrefixReserved("cfgmgr");
 }
 

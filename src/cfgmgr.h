@@ -207,5 +207,13 @@ extern void CfgDiffJsonb(Jsonb *left, Jsonb *right, CfgDiffCallback cb, void *ar
 extern void CfgWriteInit(void);
 extern int64 CfgCurrentChangeset(const char *message);
 extern void CfgNoteWrite(void);
+extern void CfgWriteTarget(FunctionCallInfo fcinfo, int32 *env_id, int32 *svc_id,
+						   char **provider, int provider_arg);
+
+/* ---------------------------------------------------------------------
+ * cfg_import.c, cfg_yaml.c, cfg_jsonimport.c, cfg_export.c (cfg_yaml.h)
+ * ---------------------------------------------------------------------
+ */
+extern void CfgImportGucInit(void);
 
 #endif							/* CFGMGR_H */
