@@ -9,7 +9,7 @@
 \set ON_ERROR_STOP 1
 BEGIN;
 SET LOCAL search_path = public;
-SELECT plan(72);
+SELECT plan(73);
 
 SELECT lives_ok($$SELECT cfgmgr.create_service('c4_svc')$$, 'a service');
 SELECT is((SELECT count(*)::int FROM cfgmgr.changeset WHERE xid = pg_current_xact_id()), 0,
