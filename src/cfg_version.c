@@ -29,6 +29,7 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/params.h"
+#include "nodes/parsenodes.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/resowner.h"
@@ -356,8 +357,8 @@ cfgmgr_history(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	CfgCatalog *cat;
 	int			mask = 0;
-	Datum		args[3] = {0, 0, 0};
-	char		nulls[3] = {'n', 'n', 'n'};
+	Datum		args[5] = {0, 0, 0, 0, 0};
+	char		nulls[5] = {'n', 'n', 'n', 'n', 'n'};
 	StringInfoData sql;
 	ParamListInfo params;
 	DestReceiver *dest;
@@ -369,14 +370,20 @@ cfgmgr_history(PG_FUNCTION_ARGS)
 	cat = CfgGetCatalog();
 	if (!PG_ARGISNULL(0))
 	{
-		args[0] = Int32GetDatum(CfgLookupEnv(cat, text_to_cstring(PG_GETARG_TEXT_PP(0)), false)->id);
-		nulls[0] = ' ';
+		CfgEnv	   *env = CfgLookupEnv(cat, text_to_cstring(PG_GETARG_TEXT_PP(0)), false);
+
+		args[0] = Int32GetDatum(env->id);
+		args[3] = CStringGetTextDatum(env->name);
+		nulls[0] = nulls[3] = ' ';
 		mask |= 1;
 	}
 	if (!PG_ARGISNULL(1))
 	{
-		args[1] = Int32GetDatum(CfgLookupService(cat, text_to_cstring(PG_GETARG_TEXT_PP(1)), false)->id);
-		nulls[1] = ' ';
+		CfgService *svc = CfgLookupService(cat, text_to_cstring(PG_GETARG_TEXT_PP(1)), false);
+
+		args[1] = Int32GetDatum(svc->id);
+		args[4] = CStringGetTextDatum(svc->name);
+		nulls[1] = nulls[4] = ' ';
 		mask |= 2;
 	}
 	if (!PG_ARGISNULL(2))
@@ -393,36 +400,41 @@ cfgmgr_history(PG_FUNCTION_ARGS)
 	if (plan_history[mask] == NULL)
 	{
 		initStringInfo(&sql);
-		appendStringInfoString(&sql,
-							   "SELECT h.changeset, h.at, h.actor, e.name::pg_catalog.text, s.name::pg_catalog.text,"
-							   " h.path, NULLIF(h.provider, '')::pg_catalog.text, h.op,"
-							   " CASE WHEN h.secret AND h.old_value IS NOT NULL THEN '\"********\"'::pg_catalog.jsonb"
-							   " ELSE h.old_value END,"
-							   " CASE WHEN h.secret AND h.new_value IS NOT NULL THEN '\"********\"'::pg_catalog.jsonb"
-							   " ELSE h.new_value END,"
-							   " h.message"
-							   " FROM cfgmgr.change h"
-							   " JOIN cfgmgr.environment e ON e.id OPERATOR(pg_catalog.=) h.env_id"
-							   " JOIN cfgmgr.service s ON s.id OPERATOR(pg_catalog.=) h.service_id"
-							   " WHERE true");
-		if (mask & 1)
-			appendStringInfoString(&sql, " AND h.env_id OPERATOR(pg_catalog.=) $1");
-		if (mask & 2)
-			appendStringInfoString(&sql, " AND h.service_id OPERATOR(pg_catalog.=) $2");
-		if (mask & 4)
-			appendStringInfoString(&sql, " AND h.path OPERATOR(cfgmgr.<@) $3::cfgmgr.cfgpath");
-		appendStringInfoString(&sql, " ORDER BY h.id DESC");
-		(void) CfgKeepPlan(&plan_history[mask], sql.data, 3, (Oid[]) {INT4OID, INT4OID, TEXTOID});
+		/*
+		 * With an environment or service filter its name is a parameter:
+		 * joining it per row makes the generic plan a nested loop.
+		 */
+		appendStringInfo(&sql,
+						 "SELECT h.changeset, h.at, h.actor, %s, %s,"
+						 " h.path, NULLIF(h.provider, '')::pg_catalog.text, h.op,"
+						 " CASE WHEN h.secret AND h.old_value IS NOT NULL THEN '\"********\"'::pg_catalog.jsonb"
+						 " ELSE h.old_value END,"
+						 " CASE WHEN h.secret AND h.new_value IS NOT NULL THEN '\"********\"'::pg_catalog.jsonb"
+						 " ELSE h.new_value END,"
+						 " h.message"
+						 " FROM cfgmgr.change h",
+						 (mask & 1) ? "$4" : "e.name::pg_catalog.text",
+						 (mask & 2) ? "$5" : "s.name::pg_catalog.text");
+		if (!(mask & 1))
+			appendStringInfoString(&sql, " JOIN cfgmgr.environment e ON e.id OPERATOR(pg_catalog.=) h.env_id");
+		if (!(mask & 2))
+			appendStringInfoString(&sql, " JOIN cfgmgr.service s ON s.id OPERATOR(pg_catalog.=) h.service_id");
+		appendStringInfoString(&sql, " WHERE true");
+		/* how many rows a filter selects varies a lot: plan every call */
+		(void) CfgKeepPlanOpts(&plan_history[mask], sql.data, 5,
+							   (Oid[]) {INT4OID, INT4OID, TEXTOID, TEXTOID, TEXTOID},
+							   CURSOR_OPT_CUSTOM_PLAN);
 	}
 	/* rows go straight from the executor into the result tuplestore */
-	params = makeParamList(3);
-	for (i = 0; i < 3; i++)
+	params = makeParamList(5);
+	for (i = 0; i < 5; i++)
 	{
 		params->params[i].value = args[i];
 		params->params[i].isnull = nulls[i] == 'n';
 		params->params[i].pflags = PARAM_FLAG_CONST;
 		params->params[i].ptype = i < 2 ? INT4OID : TEXTOID;
 	}
+	params->numParams = 5;
 	dest = CreateTuplestoreDestReceiver();
 	SetTuplestoreDestReceiverParams(dest, rsinfo->setResult,
 									rsinfo->econtext->ecxt_per_query_memory,
