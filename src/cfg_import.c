@@ -37,6 +37,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -79,10 +80,50 @@ CfgImportGucInit(void)
  * Building the tree (called by the readers)
  * ---------------------------------------------------------------------
  */
+/*
+ * Memory for the tree: a bump allocator over 64 kB blocks of the import's
+ * memory context.  A document has a node per scalar; separate pallocs (a
+ * header each, sizes rounded up to a power of 2) doubled the memory an
+ * import touches and made the reader twice as slow.
+ */
+#define CFG_DOC_ARENA_BLOCK (64 * 1024)
+
+void *
+CfgDocAlloc(CfgDocState *st, Size size)
+{
+	void	   *p;
+
+	size = MAXALIGN(size);
+	if (size > st->arena_left)
+	{
+		if (size > CFG_DOC_ARENA_BLOCK / 8)
+			return palloc_extended(size, MCXT_ALLOC_HUGE);
+		st->arena = palloc(CFG_DOC_ARENA_BLOCK);
+		st->arena_left = CFG_DOC_ARENA_BLOCK;
+	}
+	p = st->arena;
+	st->arena += size;
+	st->arena_left -= size;
+	return p;
+}
+
+/* A NUL-terminated copy of s[0..len) in the arena. */
+char *
+CfgDocStrdup(CfgDocState *st, const char *s, int len)
+{
+	char	   *res = CfgDocAlloc(st, len + 1);
+
+	memcpy(res, s, len);
+	res[len] = '\0';
+	return res;
+}
+
 CfgDocNode *
 CfgDocNew(CfgDocState *st, CfgDocKind kind, int line, int column)
 {
-	CfgDocNode *node = palloc0(sizeof(CfgDocNode));
+	CfgDocNode *node = CfgDocAlloc(st, sizeof(CfgDocNode));
+
+	memset(node, 0, sizeof(CfgDocNode));
 
 	node->kind = kind;
 	node->line = line;
@@ -97,13 +138,13 @@ CfgDocAppend(CfgDocNode *parent, CfgDocNode *child)
 	if (parent->n == parent->max)
 	{
 		parent->max = parent->max == 0 ? 8 : parent->max * 2;
-		if (parent->items == NULL)
-			parent->items = palloc(sizeof(CfgDocNode *) * parent->max);
+		if (parent->u.items == NULL)
+			parent->u.items = palloc(sizeof(CfgDocNode *) * parent->max);
 		else
-			parent->items = repalloc_huge(parent->items,
+			parent->u.items = repalloc_huge(parent->u.items,
 										  sizeof(CfgDocNode *) * parent->max);
 	}
-	parent->items[parent->n++] = child;
+	parent->u.items[parent->n++] = child;
 }
 
 /*
@@ -136,6 +177,23 @@ CfgDocCount(CfgDocState *st, CfgDocNode *node, int64 nodes)
 		CfgDocBudgetExceeded(st, node);
 	if ((st->nodes & 4095) == 0)
 		CHECK_FOR_INTERRUPTS();
+}
+
+/*
+ * A key or scalar shown in a message: at most 64 characters, control
+ * characters (newlines) as spaces.
+ */
+char *
+CfgDocShow(const char *s, int len)
+{
+	int			cut = pg_mbcliplen(s, len, 64);
+	char	   *res = psprintf("%.*s%s", cut, s, cut < len ? "..." : "");
+	char	   *p;
+
+	for (p = res; *p; p++)
+		if ((unsigned char) *p < 0x20)
+			*p = ' ';
+	return res;
 }
 
 /*
@@ -208,7 +266,7 @@ CfgKeySetAdd(CfgKeySet *ks, CfgDocNode *key)
 static inline CfgDocNode *
 CfgDocDeref(CfgDocNode *node)
 {
-	return node->kind == CFG_DOC_ALIAS ? node->target : node;
+	return node->kind == CFG_DOC_ALIAS ? node->u.target : node;
 }
 
 /*
@@ -221,58 +279,48 @@ CfgDocDeref(CfgDocNode *node)
 void
 CfgDocMapFinish(CfgDocState *st, CfgDocNode *map)
 {
-	int			npairs = map->n / 2;
 	CfgDocNode *merge_key = NULL;
 	CfgDocNode *merge_value = NULL;
+	CfgDocNode **sources = NULL;
+	int			nsources = 0;
+	int			max = map->n;
 	CfgKeySet	ks;
 	int			i;
 	bool		pathkeys = true;
 	bool		dotkeys = false;
 
 	Assert(map->kind == CFG_DOC_MAP && map->n % 2 == 0);
-	if (npairs == 0)
+	if (map->n == 0)
 		return;
-	CfgKeySetInit(&ks, npairs);
+
+	/* the merge key, its mappings, and how many pairs there may be */
 	for (i = 0; i < map->n; i += 2)
 	{
-		CfgDocNode *key = map->items[i];
-		CfgDocNode *prev;
+		CfgDocNode *key = map->u.items[i];
 
-		if (key->flags & CFG_DOC_F_MERGE)
-		{
-			if (merge_key != NULL)
-				CfgDocError(st, key->line, key->column,
-							"duplicate merge key \"<<\" (first at line %d, column %d)",
-							merge_key->line, merge_key->column);
-			merge_key = key;
-			merge_value = map->items[i + 1];
+		if (!(key->flags & CFG_DOC_F_MERGE))
 			continue;
-		}
-		prev = CfgKeySetAdd(&ks, key);
-		if (prev != NULL)
+		if (merge_key != NULL)
 			CfgDocError(st, key->line, key->column,
-						"duplicate key \"%s\" (first at line %d, column %d)",
-						key->str, prev->line, prev->column);
+						"duplicate merge key \"<<\" (first at line %d, column %d)",
+						merge_key->line, merge_key->column);
+		merge_key = key;
+		merge_value = map->u.items[i + 1];
 	}
-
 	if (merge_key != NULL)
 	{
 		CfgDocNode *v = CfgDocDeref(merge_value);
-		CfgDocNode **sources;
-		int			nsources;
-		CfgDocNode **items;
-		int			n = 0;
-		int			max;
 		int			s;
 
 		if (v->kind == CFG_DOC_MAP)
 		{
-			sources = &v;
+			sources = palloc(sizeof(CfgDocNode *));
+			sources[0] = v;
 			nsources = 1;
 		}
 		else if (v->kind == CFG_DOC_SEQ)
 		{
-			sources = v->items;
+			sources = v->u.items;
 			nsources = v->n;
 			for (s = 0; s < nsources; s++)
 				if (CfgDocDeref(sources[s])->kind != CFG_DOC_MAP)
@@ -282,17 +330,43 @@ CfgDocMapFinish(CfgDocState *st, CfgDocNode *map)
 		else
 			CfgDocError(st, merge_value->line, merge_value->column,
 						"the value of a merge key \"<<\" must be a mapping or a sequence of mappings");
-
-		max = map->n;
 		for (s = 0; s < nsources; s++)
+		{
+			/* merged pairs are copies: they count against the budget */
+			CfgDocCount(st, merge_key, CfgDocDeref(sources[s])->n / 2);
 			max += CfgDocDeref(sources[s])->n;
-		items = palloc_extended(sizeof(CfgDocNode *) * Max(max, 1), MCXT_ALLOC_HUGE);
+		}
+	}
+
+	/* duplicate keys */
+	CfgKeySetInit(&ks, max / 2);
+	for (i = 0; i < map->n; i += 2)
+	{
+		CfgDocNode *key = map->u.items[i];
+		CfgDocNode *prev;
+
+		if (key->flags & CFG_DOC_F_MERGE)
+			continue;
+		prev = CfgKeySetAdd(&ks, key);
+		if (prev != NULL)
+			CfgDocError(st, key->line, key->column,
+						"duplicate key \"%s\" (first at line %d, column %d)",
+						CfgDocShow(key->str, key->len), prev->line, prev->column);
+	}
+
+	/* merged pairs follow the mapping's own; the first to name a key wins */
+	if (merge_key != NULL)
+	{
+		CfgDocNode **items = palloc_extended(sizeof(CfgDocNode *) * max, MCXT_ALLOC_HUGE);
+		int			n = 0;
+		int			s;
+
 		for (i = 0; i < map->n; i += 2)
 		{
-			if (map->items[i]->flags & CFG_DOC_F_MERGE)
+			if (map->u.items[i]->flags & CFG_DOC_F_MERGE)
 				continue;
-			items[n++] = map->items[i];
-			items[n++] = map->items[i + 1];
+			items[n++] = map->u.items[i];
+			items[n++] = map->u.items[i + 1];
 		}
 		for (s = 0; s < nsources; s++)
 		{
@@ -300,15 +374,15 @@ CfgDocMapFinish(CfgDocState *st, CfgDocNode *map)
 
 			for (i = 0; i < src->n; i += 2)
 			{
-				/* merged pairs are copies: they count against the budget */
-				CfgDocCount(st, merge_key, 1);
-				if (CfgKeySetAdd(&ks, src->items[i]) != NULL)
+				if ((i & 4095) == 0)
+					CHECK_FOR_INTERRUPTS();
+				if (CfgKeySetAdd(&ks, src->u.items[i]) != NULL)
 					continue;
-				items[n++] = src->items[i];
-				items[n++] = src->items[i + 1];
+				items[n++] = src->u.items[i];
+				items[n++] = src->u.items[i + 1];
 			}
 		}
-		map->items = items;
+		map->u.items = items;
 		map->n = n;
 		map->max = max;
 	}
@@ -316,7 +390,7 @@ CfgDocMapFinish(CfgDocState *st, CfgDocNode *map)
 
 	for (i = 0; i < map->n; i += 2)
 	{
-		int			kind = CfgDocPathKeyKind(map->items[i]->str, map->items[i]->len);
+		int			kind = CfgDocPathKeyKind(map->u.items[i]->str, map->u.items[i]->len);
 
 		if (kind == CFG_KEY_OTHER)
 			pathkeys = false;
@@ -435,7 +509,7 @@ CfgImportAddRow(CfgImportRows *r, CfgDocNode *key, Jsonb *value)
 			r->rows = repalloc_huge(r->rows, sizeof(CfgImportRow) * r->max);
 	}
 	row = &r->rows[r->n++];
-	row->path = pnstrdup(r->path.data, r->path.len);
+	row->path = CfgDocStrdup(r->st, r->path.data, r->path.len);
 	row->pathlen = r->path.len;
 	row->value = value;
 	row->key = key;
@@ -475,7 +549,7 @@ CfgDocScalarValue(CfgDocNode *node, JsonbValue *v)
 			break;
 		case CFG_DOC_NUMBER:
 			v->type = jbvNumeric;
-			v->val.numeric = node->num;
+			v->val.numeric = node->u.num;
 			break;
 		case CFG_DOC_STRING:
 			v->type = jbvString;
@@ -514,7 +588,7 @@ CfgDocPushValue(CfgImportRows *r, JsonbParseState **ps, CfgDocNode *node,
 			for (i = 0; i < node->n; i++)
 			{
 				CfgDocNode *saved = st->alias_site;
-				CfgDocNode *item = node->items[i];
+				CfgDocNode *item = node->u.items[i];
 
 				if (item->kind == CFG_DOC_ALIAS && saved == NULL)
 					st->alias_site = item;
@@ -530,8 +604,8 @@ CfgDocPushValue(CfgImportRows *r, JsonbParseState **ps, CfgDocNode *node,
 			for (i = 0; i < node->n; i += 2)
 			{
 				CfgDocNode *saved = st->alias_site;
-				CfgDocNode *key = node->items[i];
-				CfgDocNode *item = node->items[i + 1];
+				CfgDocNode *key = node->u.items[i];
+				CfgDocNode *item = node->u.items[i + 1];
 
 				CfgDocCount(st, key, 1);
 				v.type = jbvString;
@@ -555,19 +629,33 @@ CfgDocPushValue(CfgImportRows *r, JsonbParseState **ps, CfgDocNode *node,
 	return res;
 }
 
-/* The jsonb of a whole value (node already visited and dereferenced). */
+/*
+ * The jsonb of a whole value (node already visited and dereferenced).
+ * JsonbValueToJsonb returns its 1 kB (at least) work buffer: the value is
+ * copied into the arena and the buffer given back, else an import of many
+ * small values would touch a kilobyte for each.
+ */
 static Jsonb *
 CfgDocToJsonb(CfgImportRows *r, CfgDocNode *node, int depth)
 {
 	JsonbParseState *ps = NULL;
 	JsonbValue	v;
+	Jsonb	   *j;
+	Jsonb	   *res;
 
 	if (node->kind == CFG_DOC_SEQ || node->kind == CFG_DOC_MAP)
-		return JsonbValueToJsonb(CfgDocPushValue(r, &ps, node, WJB_VALUE, depth));
-	if (node->flags & CFG_DOC_F_SECRET)
-		CfgImportNoteSecret(r, node);
-	CfgDocScalarValue(node, &v);
-	return JsonbValueToJsonb(&v);
+		j = JsonbValueToJsonb(CfgDocPushValue(r, &ps, node, WJB_VALUE, depth));
+	else
+	{
+		if (node->flags & CFG_DOC_F_SECRET)
+			CfgImportNoteSecret(r, node);
+		CfgDocScalarValue(node, &v);
+		j = JsonbValueToJsonb(&v);
+	}
+	res = CfgDocAlloc(r->st, VARSIZE(j));
+	memcpy(res, j, VARSIZE(j));
+	pfree(j);
+	return res;
 }
 
 static void CfgDocWalkMap(CfgImportRows *r, CfgDocNode *map, bool top, int depth);
@@ -605,7 +693,7 @@ CfgDocWalkMap(CfgImportRows *r, CfgDocNode *map, bool top, int depth)
 
 	for (i = 0; i < map->n; i += 2)
 	{
-		CfgDocNode *key = map->items[i];
+		CfgDocNode *key = map->u.items[i];
 
 		CfgDocCount(st, key, 1);
 		if (top && CfgDocPathKeyKind(key->str, key->len) == CFG_KEY_OTHER)
@@ -616,7 +704,7 @@ CfgDocWalkMap(CfgImportRows *r, CfgDocNode *map, bool top, int depth)
 			ereport(ERROR,
 					(errcode(ERRCODE_CFGMGR_INVALID_DOCUMENT),
 					 errmsg("invalid %s document at line %d, column %d: key \"%s\" is not a valid configuration path",
-							st->format, key->line, key->column, key->str),
+							st->format, key->line, key->column, CfgDocShow(key->str, key->len)),
 					 detail ? errdetail("%s", detail) : 0,
 					 errhint("Top-level keys are paths: labels of letters, digits, \"_\" and \"-\", separated by dots.")));
 		}
@@ -627,7 +715,7 @@ CfgDocWalkMap(CfgImportRows *r, CfgDocNode *map, bool top, int depth)
 			CfgDocError(st, key->line, key->column,
 						"path \"%.64s...\" is longer than %d bytes",
 						r->path.data, CFGPATH_MAX_LEN);
-		CfgDocWalkValue(r, key, map->items[i + 1], depth + 1);
+		CfgDocWalkValue(r, key, map->u.items[i + 1], depth + 1);
 		r->path.len = base;
 		r->path.data[base] = '\0';
 	}
@@ -773,8 +861,11 @@ CfgImportApply(int32 env_id, int32 svc_id, const char *provider, bool replace,
 		nulls[6] = message ? ' ' : 'n';
 
 		/*
-		 * Unchanged entries are skipped (no history row).  Values compare as
-		 * text, so a change of representation (1 -> 1.0) is a change.
+		 * Unchanged entries are skipped (no history row): filtered before the
+		 * insert, since ON CONFLICT DO UPDATE would lock (write) every row it
+		 * finds even when its WHERE is false; the WHERE still guards against
+		 * a concurrent writer.  Values compare as text, so a change of
+		 * representation (1 -> 1.0) is a change.
 		 */
 		ret = SPI_execute_plan(CfgKeepPlan(&plan_import,
 										   "INSERT INTO cfgmgr.entry AS e (env_id, service_id, path, provider, value,"
@@ -782,6 +873,14 @@ CfgImportApply(int32 env_id, int32 svc_id, const char *provider, bool replace,
 										   " SELECT $1, $2, u.p::cfgmgr.cfgpath, $6, u.v, u.t, false, $7, 0"
 										   " FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4),"
 										   " pg_catalog.unnest($5)) AS u(p, v, t)"
+										   " WHERE NOT EXISTS (SELECT FROM cfgmgr.entry o"
+										   " WHERE o.env_id OPERATOR(pg_catalog.=) $1"
+										   " AND o.service_id OPERATOR(pg_catalog.=) $2"
+										   " AND o.path OPERATOR(cfgmgr.=) u.p::cfgmgr.cfgpath"
+										   " AND o.provider OPERATOR(pg_catalog.=) $6"
+										   " AND o.tombstone OPERATOR(pg_catalog.=) u.t AND NOT o.secret"
+										   " AND (u.t OR o.value::pg_catalog.text"
+										   " OPERATOR(pg_catalog.=) u.v::pg_catalog.text))"
 										   " ON CONFLICT (env_id, service_id, path, provider) DO UPDATE"
 										   " SET value = excluded.value, tombstone = excluded.tombstone,"
 										   " secret = false, message = excluded.message"

@@ -49,6 +49,17 @@ typedef struct JsonComposer
 	int			cache_column;
 } JsonComposer;
 
+/*
+ * The lexer's current token; at the end of the input the lexer sets
+ * token_start to NULL (and the parser still calls the element and field
+ * actions before it reports the truncated document).
+ */
+static char *
+JsonTokenStart(JsonLexContext *lex)
+{
+	return lex->token_start ? lex->token_start : lex->input + lex->input_length;
+}
+
 /* Line and column of p, a position on the lexer's current line or before. */
 static void
 JsonPosition(JsonComposer *c, char *p, int *line, int *column)
@@ -104,7 +115,7 @@ JsonAttach(JsonComposer *c, CfgDocNode *node)
 static void
 JsonValueStart(JsonComposer *c)
 {
-	JsonPosition(c, c->lex->token_start, &c->value_line, &c->value_column);
+	JsonPosition(c, JsonTokenStart(c->lex), &c->value_line, &c->value_column);
 }
 
 static void
@@ -115,7 +126,7 @@ JsonCollectionStart(void *state, CfgDocKind kind)
 				column;
 
 	CHECK_FOR_INTERRUPTS();
-	JsonPosition(c, c->lex->token_start, &line, &column);
+	JsonPosition(c, JsonTokenStart(c->lex), &line, &column);
 	JsonPushCheck(c, line, column);
 	c->stack[c->depth++] = CfgDocNew(c->st, kind, line, column);
 }
@@ -148,7 +159,7 @@ JsonFieldStart(void *state, char *fname, bool isnull)
 {
 	JsonComposer *c = (JsonComposer *) state;
 	JsonLexContext *lex = c->lex;
-	char	   *p = lex->token_start;
+	char	   *p = JsonTokenStart(lex);
 	CfgDocNode *key;
 	int			line,
 				column;
@@ -218,7 +229,7 @@ JsonScalar(void *state, char *token, JsonTokenType tokentype)
 	node->str = token;
 	node->len = strlen(token);
 	if (kind == CFG_DOC_NUMBER)
-		node->num = CfgDocNumeric(c->st, token, node->line, node->column);
+		node->u.num = CfgDocNumeric(c->st, token, node->line, node->column);
 	else if (kind == CFG_DOC_BOOL)
 		node->bval = tokentype == JSON_TOKEN_TRUE;
 	JsonAttach(c, node);
@@ -312,7 +323,7 @@ CfgJsonRead(CfgDocState *st, char *input, int len)
 	if (err != JSON_SUCCESS)
 	{
 		JsonLexContext *lex = c->lex;
-		char	   *p = lex->token_start ? lex->token_start : lex->input;
+		char	   *p = JsonTokenStart(lex);
 		int			line,
 					column;
 

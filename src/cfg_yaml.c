@@ -171,12 +171,13 @@ static char *
 YamlNumberText(CfgDocState *st, CfgYamlPlain kind, const char *s, int len,
 			   int line, int column)
 {
-	StringInfoData buf;
 	int			i = 0;
+	char	   *res;
+	char	   *p;
 
-	initStringInfo(&buf);
 	if (kind == CFG_PLAIN_OCT || kind == CFG_PLAIN_HEX)
 	{
+		StringInfoData buf;
 		int			radix = kind == CFG_PLAIN_OCT ? 8 : 16;
 		int			ndigits = len - 2;
 		uint32	   *limbs;
@@ -186,6 +187,7 @@ YamlNumberText(CfgDocState *st, CfgYamlPlain kind, const char *s, int len,
 		if (ndigits > CFG_DOC_MAX_RADIX_DIGITS)
 			CfgDocError(st, line, column, "integer \"%.20s...\" has more than %d digits",
 						s, CFG_DOC_MAX_RADIX_DIGITS);
+		initStringInfo(&buf);
 		limbs = palloc0(sizeof(uint32) * (ndigits + 2));
 		for (i = 2; i < len; i++)
 		{
@@ -210,29 +212,36 @@ YamlNumberText(CfgDocState *st, CfgYamlPlain kind, const char *s, int len,
 		return buf.data;
 	}
 
-	/* decimal int or float: drop '+', supply the digit numeric_in wants */
+	/*
+	 * Decimal int or float: drop '+', supply the digit numeric_in wants
+	 * ("-.5" -> "-0.5", "5." -> "5").  At most one character longer.
+	 */
+	res = CfgDocAlloc(st, len + 2);
+	p = res;
 	if (s[i] == '-')
-		appendStringInfoChar(&buf, '-');
+		*p++ = '-';
 	if (s[i] == '-' || s[i] == '+')
 		i++;
 	if (i == len || !YamlIsDigit(s[i]))
-		appendStringInfoChar(&buf, '0');
+		*p++ = '0';
 	while (i < len && YamlIsDigit(s[i]))
-		appendStringInfoChar(&buf, s[i++]);
+		*p++ = s[i++];
 	if (i < len && s[i] == '.')
 	{
 		i++;
 		if (i < len && YamlIsDigit(s[i]))
-			appendStringInfoChar(&buf, '.');
+			*p++ = '.';
 		while (i < len && YamlIsDigit(s[i]))
-			appendStringInfoChar(&buf, s[i++]);
+			*p++ = s[i++];
 	}
 	if (i < len)				/* exponent */
 	{
-		appendStringInfoChar(&buf, 'e');
-		appendBinaryStringInfo(&buf, s + i + 1, len - i - 1);
+		*p++ = 'e';
+		memcpy(p, s + i + 1, len - i - 1);
+		p += len - i - 1;
 	}
-	return buf.data;
+	*p = '\0';
+	return res;
 }
 
 /* ---------------------------------------------------------------------
@@ -290,16 +299,13 @@ YamlCopy(YamlComposer *c, const yaml_char_t *s, size_t len, int *outlen)
 	if (c->convert)
 	{
 		res = pg_any_to_server((const char *) s, (int) len, PG_UTF8);
-		if (res == (const char *) s)
-			res = pnstrdup((const char *) s, len);
 		*outlen = strlen(res);
+		if (res != (const char *) s)
+			return res;
 	}
 	else
-	{
-		res = pnstrdup((const char *) s, len);
 		*outlen = (int) len;
-	}
-	return res;
+	return CfgDocStrdup(c->st, (const char *) s, *outlen);
 }
 
 /* A tag for messages: "!!int" rather than "tag:yaml.org,2002:int" */
@@ -316,20 +322,6 @@ YamlCoreTagIs(const char *tag, const char *name)
 {
 	return strncmp(tag, YAML_CORE_TAG, YAML_CORE_TAG_LEN) == 0 &&
 		strcmp(tag + YAML_CORE_TAG_LEN, name) == 0;
-}
-
-/* A scalar shown in a message: at most 64 characters, one line. */
-static char *
-YamlShow(const char *s, int len)
-{
-	int			cut = pg_mbcliplen(s, len, 64);
-	char	   *res = psprintf("%.*s%s", cut, s, cut < len ? "..." : "");
-	char	   *p;
-
-	for (p = res; *p; p++)
-		if ((unsigned char) *p < 0x20)
-			*p = ' ';
-	return res;
 }
 
 static bool
@@ -416,7 +408,7 @@ YamlScalar(YamlComposer *c, yaml_event_t *ev)
 		if (kind != CFG_PLAIN_NULL)
 			CfgDocError(st, line, column,
 						"tag !block marks a removed value and takes no value, not \"%s\"",
-						YamlShow(text, len));
+						CfgDocShow(text, len));
 		flags |= CFG_DOC_F_BLOCK;
 	}
 	else if (strcmp(tag, "!secret") == 0 || strcmp(tag, "!value") == 0)
@@ -457,7 +449,7 @@ YamlScalar(YamlComposer *c, yaml_event_t *ev)
 				kind == CFG_PLAIN_FLOAT || kind == CFG_PLAIN_INF || kind == CFG_PLAIN_NAN;
 		if (!ok)
 			CfgDocError(st, line, column, "value \"%s\" does not match its tag \"!!%s\"",
-						YamlShow(text, len), want);
+						CfgDocShow(text, len), want);
 	}
 
 	switch (kind)
@@ -475,7 +467,7 @@ YamlScalar(YamlComposer *c, yaml_event_t *ev)
 		case CFG_PLAIN_HEX:
 		case CFG_PLAIN_FLOAT:
 			node = CfgDocNew(st, CFG_DOC_NUMBER, line, column);
-			node->num = CfgDocNumeric(st, YamlNumberText(st, kind, text, len, line, column),
+			node->u.num = CfgDocNumeric(st, YamlNumberText(st, kind, text, len, line, column),
 									  line, column);
 			break;
 		case CFG_PLAIN_INF:
@@ -483,7 +475,7 @@ YamlScalar(YamlComposer *c, yaml_event_t *ev)
 			ereport(ERROR,
 					(errcode(ERRCODE_CFGMGR_INVALID_DOCUMENT),
 					 errmsg("invalid YAML document at line %d, column %d: \"%s\" cannot be stored, JSON has no infinity or NaN",
-							line, column, YamlShow(text, len)),
+							line, column, CfgDocShow(text, len)),
 					 errhint("Quote the value to store it as a string.")));
 			node = NULL;		/* keep the compiler quiet */
 			break;
@@ -587,9 +579,9 @@ YamlAlias(YamlComposer *c, yaml_event_t *ev)
 			if (c->stack[i].anchor && strcmp(c->stack[i].anchor, name) == 0)
 				CfgDocError(st, line, column,
 							"alias \"*%s\" refers to a node that contains it (JSON cannot hold cycles)",
-							YamlShow(name, strlen(name)));
+							CfgDocShow(name, strlen(name)));
 		CfgDocError(st, line, column, "alias \"*%s\" refers to an undefined anchor",
-					YamlShow(name, strlen(name)));
+					CfgDocShow(name, strlen(name)));
 	}
 	if (YamlInKeyPosition(c))
 	{
@@ -603,7 +595,7 @@ YamlAlias(YamlComposer *c, yaml_event_t *ev)
 	else
 	{
 		node = CfgDocNew(st, CFG_DOC_ALIAS, line, column);
-		node->target = a->node;
+		node->u.target = a->node;
 	}
 	YamlAttach(c, node);
 }

@@ -64,16 +64,19 @@ typedef struct CfgDocNode
 	uint8		kind;			/* CfgDocKind */
 	uint8		flags;			/* CFG_DOC_F_* */
 	bool		bval;			/* CFG_DOC_BOOL */
-	int			line;			/* 1-based position of the node's start */
-	int			column;
+	int32		line;			/* 1-based position of the node's start */
+	int32		column;
+	int32		len;			/* scalars: bytes of str */
+	int32		n;				/* SEQ: elements; MAP: 2 * pairs */
+	int32		max;			/* allocated items */
 	char	   *str;			/* scalar text as written (after escapes), in
 								 * the server encoding; NUL-terminated */
-	int			len;
-	Numeric		num;			/* CFG_DOC_NUMBER */
-	int			n;				/* SEQ: elements; MAP: 2 * pairs */
-	int			max;
-	struct CfgDocNode **items;	/* SEQ: elements; MAP: key, value, ... */
-	struct CfgDocNode *target;	/* ALIAS: the anchored node */
+	union
+	{
+		Numeric		num;		/* CFG_DOC_NUMBER */
+		struct CfgDocNode **items;	/* SEQ: elements; MAP: key, value, ... */
+		struct CfgDocNode *target;	/* ALIAS: the anchored node */
+	}			u;
 } CfgDocNode;
 
 /*
@@ -88,16 +91,21 @@ typedef struct CfgDocState
 	int64		max_nodes;
 	int64		max_bytes;
 	CfgDocNode *alias_site;		/* outermost alias being expanded */
+	char	   *arena;			/* bump allocator for nodes and text */
+	Size		arena_left;
 } CfgDocState;
 
 typedef CfgDocNode *(*CfgDocReader) (CfgDocState *st, char *input, int len);
 
 /* cfg_import.c */
+extern void *CfgDocAlloc(CfgDocState *st, Size size);
+extern char *CfgDocStrdup(CfgDocState *st, const char *s, int len);
 extern CfgDocNode *CfgDocNew(CfgDocState *st, CfgDocKind kind, int line, int column);
 extern void CfgDocAppend(CfgDocNode *parent, CfgDocNode *child);
 extern void CfgDocMapFinish(CfgDocState *st, CfgDocNode *map);
 extern Numeric CfgDocNumeric(CfgDocState *st, const char *text, int line, int column);
 extern int	CfgDocPathKeyKind(const char *s, int len);
+extern char *CfgDocShow(const char *s, int len);
 extern Datum CfgImportRun(FunctionCallInfo fcinfo, const char *format,
 						  CfgDocReader reader);
 
