@@ -10,7 +10,7 @@
 \set ON_ERROR_STOP 1
 \set QUIET 1
 SET search_path = public;
-SELECT plan(72);
+SELECT plan(73);
 
 -- leftovers of an interrupted earlier run
 DO $$ BEGIN
@@ -170,11 +170,13 @@ SELECT is((SELECT count(*)::int FROM (SELECT * FROM cfgmgr.export_tree() EXCEPT 
 	'exporting again gives the same tree');
 SELECT is((SELECT count(DISTINCT changeset)::int FROM cfgmgr.history() h WHERE h.environment LIKE 't23%'
 			AND h.changeset = :cs), 1, 'all in one changeset');
-SELECT (SELECT count(*) FROM cfgmgr.change) + (SELECT count(*) FROM cfgmgr.environment_change) AS nhist \gset
+SELECT (SELECT count(*) FROM cfgmgr.change) + (SELECT count(*) FROM cfgmgr.environment_change) AS nhist,
+	   (SELECT max(id) FROM cfgmgr.changeset) AS maxcs \gset
 SELECT is(cfgmgr.import_tree((SELECT array_agg(file) FROM t23_tree), (SELECT array_agg(content) FROM t23_tree)),
 	NULL, 'importing the same tree again changes nothing (NULL)');
 SELECT is((SELECT count(*) FROM cfgmgr.change) + (SELECT count(*) FROM cfgmgr.environment_change), :nhist::bigint,
 	'and writes no history');
+SELECT is((SELECT max(id) FROM cfgmgr.changeset), :maxcs::bigint, 'not even an empty changeset');
 SELECT is(cfgmgr.import_tree('{}', '{}'), NULL, 'an empty tree changes nothing');
 
 -- deleted and changed files

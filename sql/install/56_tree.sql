@@ -348,8 +348,11 @@ BEGIN
 		named := named || v_env[i];
 	END LOOP;
 
-	-- 4. the values, file by file
+	-- 4. the values, file by file; a file that is exactly what export_yaml
+	-- writes now stores nothing new (import_yaml would still open a changeset)
 	FOR i IN 1 .. cardinality(v_file) LOOP
+		CONTINUE WHEN v_body[i] OPERATOR(pg_catalog.=)
+			cfgmgr.export_yaml(v_env[i], v_svc[i], v_prov[i], false);
 		BEGIN
 			r := cfgmgr.import_yaml(v_env[i], v_svc[i], v_body[i], v_prov[i],
 									replace => import_tree.replace, message => import_tree.message);
