@@ -45,6 +45,14 @@
 PG_FUNCTION_INFO_V1(cfgmgr_tree_environments);
 PG_FUNCTION_INFO_V1(cfgmgr_tree_json_flow);
 
+/*
+ * Fields of the document tree (cfg_yaml.h), in one place: when the tree
+ * moves them (a union), only these change.
+ */
+#define TreeItems(node)		((node)->items)
+#define TreeTarget(node)	((node)->target)
+#define TreeNum(node)		((node)->num)
+
 /* at least this many nodes may be visited, else 10x the input's bytes */
 #define TREE_MIN_NODES		100000
 
@@ -52,7 +60,7 @@ static CfgDocNode *
 TreeDeref(CfgDocState *st, CfgDocNode *node)
 {
 	if (node->kind == CFG_DOC_ALIAS)
-		node = node->target;
+		node = TreeTarget(node);
 	if (++st->nodes > st->max_nodes)
 		CfgDocError(st, node->line, node->column,
 					"aliases and merge keys expand to more than %lld nodes",
@@ -83,7 +91,7 @@ TreeScalar(CfgDocNode *node, JsonbValue *v)
 			break;
 		case CFG_DOC_NUMBER:
 			v->type = jbvNumeric;
-			v->val.numeric = node->num;
+			v->val.numeric = TreeNum(node);
 			break;
 		default:
 			v->type = jbvString;
@@ -113,20 +121,20 @@ TreePushJson(CfgDocState *st, JsonbParseState **ps, CfgDocNode *node,
 		case CFG_DOC_SEQ:
 			(void) pushJsonbValue(ps, WJB_BEGIN_ARRAY, NULL);
 			for (i = 0; i < node->n; i++)
-				TreePushJson(st, ps, TreeDeref(st, node->items[i]), WJB_ELEM, depth + 1);
+				TreePushJson(st, ps, TreeDeref(st, TreeItems(node)[i]), WJB_ELEM, depth + 1);
 			res = pushJsonbValue(ps, WJB_END_ARRAY, NULL);
 			break;
 		case CFG_DOC_MAP:
 			(void) pushJsonbValue(ps, WJB_BEGIN_OBJECT, NULL);
 			for (i = 0; i < node->n; i += 2)
 			{
-				CfgDocNode *key = node->items[i];
+				CfgDocNode *key = TreeItems(node)[i];
 
 				v.type = jbvString;
 				v.val.string.val = key->str;
 				v.val.string.len = key->len;
 				(void) pushJsonbValue(ps, WJB_KEY, &v);
-				TreePushJson(st, ps, TreeDeref(st, node->items[i + 1]), WJB_VALUE, depth + 1);
+				TreePushJson(st, ps, TreeDeref(st, TreeItems(node)[i + 1]), WJB_VALUE, depth + 1);
 			}
 			res = pushJsonbValue(ps, WJB_END_OBJECT, NULL);
 			break;
@@ -217,7 +225,7 @@ TreePushInt(JsonbParseState **ps, const char *key, int64 i)
 static int64
 TreeCount(CfgDocNode *node)
 {
-	Numeric		n = node->num;
+	Numeric		n = TreeNum(node);
 	Datum		d = NumericGetDatum(n);
 
 	if (node->kind != CFG_DOC_NUMBER || numeric_is_nan(n) || numeric_is_inf(n))
@@ -257,8 +265,8 @@ TreeEnvironment(CfgDocState *st, JsonbParseState **ps, CfgDocNode *name, CfgDocN
 					"the attributes of environment \"%s\" must be a mapping", name->str);
 	for (i = 0; node->kind == CFG_DOC_MAP && i < node->n; i += 2)
 	{
-		CfgDocNode *key = node->items[i];
-		CfgDocNode *val = TreeDeref(st, node->items[i + 1]);
+		CfgDocNode *key = TreeItems(node)[i];
+		CfgDocNode *val = TreeDeref(st, TreeItems(node)[i + 1]);
 
 		TreeRefuseTags(st, val);
 		if (TreeKeyIs(key, "parent"))
@@ -385,7 +393,7 @@ cfgmgr_tree_environments(PG_FUNCTION_ARGS)
 	res = pushJsonbValue(&ps, WJB_BEGIN_ARRAY, NULL);
 	for (i = 0; i < root->n; i += 2)
 	{
-		CfgDocNode *name = root->items[i];
+		CfgDocNode *name = TreeItems(root)[i];
 
 		CHECK_FOR_INTERRUPTS();
 		if (!TreeValidName(name->str, name->len))
@@ -394,7 +402,7 @@ cfgmgr_tree_environments(PG_FUNCTION_ARGS)
 					 errmsg("invalid YAML document at line %d, column %d: \"%s\" is not a valid environment name",
 							name->line, name->column, name->str),
 					 errdetail("Names are 1 to 63 letters, digits, \"_\" and \"-\", not starting with \"-\".")));
-		TreeEnvironment(&st, &ps, name, TreeDeref(&st, root->items[i + 1]));
+		TreeEnvironment(&st, &ps, name, TreeDeref(&st, TreeItems(root)[i + 1]));
 	}
 	res = pushJsonbValue(&ps, WJB_END_ARRAY, NULL);
 	PG_RETURN_JSONB_P(JsonbValueToJsonb(res));
