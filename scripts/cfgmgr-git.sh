@@ -254,6 +254,13 @@ SQL
 	fi
 	local last
 	last=$(last_mirrored)
+	if [ "$last" != 0 ] && [ "$(q -At -v last="$last" <<'SQL'
+SELECT EXISTS (SELECT FROM cfgmgr.changeset c
+				WHERE c.id OPERATOR(pg_catalog.=) :'last'::bigint AND c.commit_seq IS NOT NULL);
+SQL
+	)" != t ]; then
+		die "\"$DIR\" mirrors up to changeset $last, which this database does not have; is it the mirror of another database?"
+	fi
 
 	# the changesets to mirror, in commit order: id, actor, epoch, message
 	q -At -z -0 -v last="$last" -v squash="$SQUASH" -o "$TMP/pending" <<'SQL' || die "could not read cfgmgr.changeset"

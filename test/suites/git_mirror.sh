@@ -261,6 +261,9 @@ mirror frobnicate "$WORK" >/dev/null 2>&1
 check "an unknown command is a usage error (exit 2)" test $? -eq 2
 mirror import "$WORK/empty" --squash >/dev/null 2>&1
 check "an option of the other command is a usage error (exit 2)" test $? -eq 2
+printf '999999999\n' >"$R/.cfgmgr-changeset"
+err=$(mirror export "$R" 2>&1)
+check "a mirror of another database is refused" grep -q 'which this database does not have' <<<"$err"
 printf 'not a number\n' >"$R/.cfgmgr-changeset"
 err=$(mirror export "$R" 2>&1)
 check "a damaged state file is reported" grep -q 'does not hold a changeset id' <<<"$err"
