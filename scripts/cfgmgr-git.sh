@@ -150,6 +150,7 @@ write_tree() {
 	perl -e '
 		use strict; use warnings;
 		my ($dir, $in, $names, $re) = @ARGV;
+		$re =~ s/\$$/\\z/;	# no newline before the end of a name
 		open(my $fh, "<:raw", $in) or die "cannot read $in: $!\n";
 		local $/ = "\0";
 		my @f = <$fh>;
