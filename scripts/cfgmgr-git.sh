@@ -145,11 +145,13 @@ last_mirrored() {
 # Write the files of $TMP/tree (NUL-terminated name, content, name, ...)
 # into DIR: changed and new files are written, tree files no longer
 # exported are removed (and directories left empty); the exported names go
-# to $TMP/names (NUL-terminated).  Other files of DIR are left alone.
+# to $TMP/names (NUL-terminated) and the number of files written or removed
+# to $TMP/changed.  Other files of DIR are left alone.
 write_tree() {
 	perl -e '
 		use strict; use warnings;
-		my ($dir, $in, $names, $re) = @ARGV;
+		my ($dir, $in, $names, $re, $changedfile) = @ARGV;
+		my $changed = 0;
 		$re =~ s/\$$/\\z/;	# no newline before the end of a name
 		open(my $fh, "<:raw", $in) or die "cannot read $in: $!\n";
 		local $/ = "\0";
@@ -175,6 +177,7 @@ write_tree() {
 		for my $name (@have) {
 			next if exists $want{$name};
 			unlink "$dir/$name" or die "cannot remove $dir/$name: $!\n";
+			$changed++;
 			my ($d) = $name =~ m{^([^/]+)/};
 			rmdir "$dir/$d" if defined $d;	# only when empty
 		}
@@ -195,11 +198,15 @@ write_tree() {
 				print $wh $want{$name};
 				close $wh or die "cannot write $dir/$name: $!\n";
 				rename "$dir/$name.tmp", "$dir/$name" or die "cannot write $dir/$name: $!\n";
+				$changed++;
 			}
 			print $nh "$name\0";
 		}
 		close $nh or die "cannot write $names: $!\n";
-	' "$DIR" "$TMP/tree" "$TMP/names" "$LAYOUT_RE"
+		open(my $ch, ">", $changedfile) or die "cannot write $changedfile: $!\n";
+		print $ch "$changed\n";
+		close $ch or die "cannot write $changedfile: $!\n";
+	' "$DIR" "$TMP/tree" "$TMP/names" "$LAYOUT_RE" "$TMP/changed"
 }
 
 # export_tree(ENV, as_of => $1) into $TMP/tree
@@ -213,13 +220,11 @@ SQL
 
 # Stage the tree files (exported now, or tracked before) and commit them
 # when they changed.  $1 changeset, $2 actor, $3 epoch, $4 message file.
-# Prints the new commit, nothing when nothing changed.
+# Prints "committed", nothing when nothing changed.  $TMP/prev_names holds
+# the files of the previous commit (so that removed ones are staged).
 commit_tree() {
 	local cs=$1 actor=$2 epoch=$3 msgfile=$4 name email
-	{
-		cat "$TMP/names"
-		git -C "$DIR" ls-files -z | grep -zE "$LAYOUT_RE" || true
-	} | git -C "$DIR" add -A --pathspec-from-file=- --pathspec-file-nul \
+	cat "$TMP/names" "$TMP/prev_names" | git -C "$DIR" add -A --pathspec-from-file=- --pathspec-file-nul \
 		|| die "git add in \"$DIR\" failed"
 	if git -C "$DIR" diff --cached --quiet; then
 		return 0
@@ -233,7 +238,7 @@ commit_tree() {
 		git -C "$DIR" -c commit.gpgsign=false commit -q --cleanup=whitespace \
 			-F "$msgfile" --author="$name <$email@cfgmgr>" --date="@$epoch +0000" \
 		|| die "git commit of changeset $cs failed"
-	git -C "$DIR" rev-parse --short HEAD
+	echo committed
 }
 
 # One commit message: the changeset's message (or "changeset N") and the trailer.
@@ -263,6 +268,12 @@ SQL
 		die "\"$DIR\" mirrors up to changeset $last, which this database does not have; is it the mirror of another database?"
 	fi
 
+	# hand edits of tree files would be committed as part of a changeset
+	if [ -n "$(git -C "$DIR" status --porcelain -z --untracked-files=all | tr '\0' '\n' | cut -c4- | grep -E "$LAYOUT_RE" || true)" ]; then
+		die "\"$DIR\" has uncommitted changes to configuration files; commit or discard them first (git -C \"$DIR\" status)"
+	fi
+	git -C "$DIR" ls-files -z | { grep -zE "$LAYOUT_RE" || true; } >"$TMP/prev_names"
+
 	# the changesets to mirror, in commit order: id, actor, epoch, message
 	q -At -z -0 -v last="$last" -v squash="$SQUASH" -o "$TMP/pending" <<'SQL' || die "could not read cfgmgr.changeset"
 SELECT c.id, c.actor, pg_catalog.floor(pg_catalog.date_part('epoch', coalesce(c.committed_at, c.at)))::bigint,
@@ -281,6 +292,10 @@ SQL
 		n=$((n + 1))
 		fetch_tree "$id"
 		write_tree || die "could not write the files of changeset $id into \"$DIR\""
+		if [ "$(cat "$TMP/changed")" = 0 ]; then
+			printf '%s\n' "$id" >"$DIR/.cfgmgr-changeset"
+			continue
+		fi
 		if $SQUASH; then
 			write_message "$id" "configuration as of changeset $id"
 		else
@@ -289,8 +304,9 @@ SQL
 		commit=$(commit_tree "$id" "$actor" "$epoch" "$TMP/msg")
 		if [ -n "$commit" ]; then
 			made=$((made + 1))
-			echo "changeset $id -> commit $commit"
+			echo "changeset $id committed"
 		fi
+		cp "$TMP/names" "$TMP/prev_names"
 		printf '%s\n' "$id" >"$DIR/.cfgmgr-changeset"
 	done 3<"$TMP/pending"
 	# the state file is the mirror's, not the configuration's

@@ -261,6 +261,10 @@ mirror frobnicate "$WORK" >/dev/null 2>&1
 check "an unknown command is a usage error (exit 2)" test $? -eq 2
 mirror import "$WORK/empty" --squash >/dev/null 2>&1
 check "an option of the other command is a usage error (exit 2)" test $? -eq 2
+echo 'hand: edit' >>"$R/base/billing.yaml"
+err=$(mirror export "$R" 2>&1)
+check "hand edits of tree files in the mirror are refused" grep -q 'has uncommitted changes to configuration files' <<<"$err"
+git -C "$R" checkout -q -- base/billing.yaml
 printf '999999999\n' >"$R/.cfgmgr-changeset"
 err=$(mirror export "$R" 2>&1)
 check "a mirror of another database is refused" grep -q 'which this database does not have' <<<"$err"
