@@ -49,9 +49,9 @@ PG_FUNCTION_INFO_V1(cfgmgr_tree_json_flow);
  * Fields of the document tree (cfg_yaml.h), in one place: when the tree
  * moves them (a union), only these change.
  */
-#define TreeItems(node)		((node)->items)
-#define TreeTarget(node)	((node)->target)
-#define TreeNum(node)		((node)->num)
+#define TreeItems(node)		((node)->u.items)
+#define TreeTarget(node)	((node)->u.target)
+#define TreeNum(node)		((node)->u.num)
 
 /* at least this many nodes may be visited, else 10x the input's bytes */
 #define TREE_MIN_NODES		100000
