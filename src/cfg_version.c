@@ -420,6 +420,13 @@ cfgmgr_history(PG_FUNCTION_ARGS)
 		if (!(mask & 2))
 			appendStringInfoString(&sql, " JOIN cfgmgr.service s ON s.id OPERATOR(pg_catalog.=) h.service_id");
 		appendStringInfoString(&sql, " WHERE true");
+		if (mask & 1)
+			appendStringInfoString(&sql, " AND h.env_id OPERATOR(pg_catalog.=) $1");
+		if (mask & 2)
+			appendStringInfoString(&sql, " AND h.service_id OPERATOR(pg_catalog.=) $2");
+		if (mask & 4)
+			appendStringInfoString(&sql, " AND h.path OPERATOR(cfgmgr.<@) $3::cfgmgr.cfgpath");
+		appendStringInfoString(&sql, " ORDER BY h.id DESC");
 		/* how many rows a filter selects varies a lot: plan every call */
 		(void) CfgKeepPlanOpts(&plan_history[mask], sql.data, 5,
 							   (Oid[]) {INT4OID, INT4OID, TEXTOID, TEXTOID, TEXTOID},
