@@ -181,7 +181,7 @@ mkscripts() {	# op
 	mkdir -p "$dir"
 	case $op in
 		resolve|resolve_nc|doc) set -- "${res_svcs[@]}" ;;
-		set|upsert) set -- "${set_keys[@]}" ;;
+		set|upsert|upsert_nt) set -- "${set_keys[@]}" ;;
 		*) set -- "${get_keys[@]}" ;;
 	esac
 	for line in "$@"; do
@@ -196,10 +196,13 @@ mkscripts() {	# op
 			set) printf '%s\n' '\set v random(1, 1000000)' "SELECT cfgmgr.set('l3', '$s', '$k', :v::jsonb);" ;;
 			upsert) printf '%s\n' '\set v random(1, 1000000)' \
 				"INSERT INTO bench_plain.kv (env_id, service, key, value) VALUES (4, '$s', '$k', :v::jsonb) ON CONFLICT (env_id, service, key) DO UPDATE SET value = EXCLUDED.value;" ;;
+			upsert_nt) printf '%s\n' '\set v random(1, 1000000)' 'BEGIN;' \
+				"INSERT INTO bench_plain.kv (env_id, service, key, value) VALUES (4, '$s', '$k', :v::jsonb) ON CONFLICT (env_id, service, key) DO UPDATE SET value = EXCLUDED.value;" \
+				"SELECT pg_notify('bench_change', '$s');" 'END;' ;;
 		esac >"$dir/$(printf %03d "$i").sql"
 	done
 }
-OPS="pk get cte doc resolve get_nc resolve_nc upsert set"
+OPS="pk get cte doc resolve get_nc resolve_nc upsert set upsert_nt"
 for op in $OPS; do mkscripts "$op"; done
 
 # Check every script once, and that cfgmgr returns what the baselines return.
@@ -260,9 +263,9 @@ for rep in $(seq 1 "$reps"); do
 	cfg_log "repetition $rep/$reps"
 	# baseline and candidate alternate; which one goes first alternates too
 	if [ $((rep % 2)) = 1 ]; then
-		order="pk get cte doc resolve get_nc resolve_nc upsert set"
+		order="pk get cte doc resolve get_nc resolve_nc upsert set upsert_nt"
 	else
-		order="cte get pk resolve doc resolve_nc get_nc set upsert"
+		order="cte get pk resolve doc resolve_nc get_nc upsert_nt set upsert"
 	fi
 	for op in $order; do measure "$op"; done
 done
@@ -305,6 +308,34 @@ if [[ $loop_out != ERROR:* ]]; then
 fi
 
 # ---------------------------------------------------------------------
+# History of one key with $hist_n versions (each its own committed
+# changeset): cfgmgr.history() against the plain index scan of the history
+# table; average latency of pgbench -c 1
+# ---------------------------------------------------------------------
+hist_n=10000
+read -r hs hk <<<"${set_keys[0]}"
+cfg_log "writing $hist_n versions of $hs/$hk (one transaction each)"
+psqlb -q >/dev/null <<EOF
+SET synchronous_commit = off;
+CREATE PROCEDURE pg_temp.versions(n int) LANGUAGE plpgsql AS \$\$
+BEGIN
+	FOR i IN 1..n LOOP
+		PERFORM cfgmgr.set('l3', '$hs', '$hk', to_jsonb(i));
+		COMMIT;
+	END LOOP;
+END \$\$;
+CALL pg_temp.versions($hist_n);
+VACUUM ANALYZE cfgmgr.change;
+VACUUM ANALYZE cfgmgr.changeset;
+EOF
+hist_versions=$(psqlb -At -c "SELECT count(*) FROM cfgmgr.history('l3', '$hs', '$hk')")
+echo "SELECT count(*) FROM cfgmgr.history('l3', '$hs', '$hk');" >"$WORK/hist.sql"
+echo "SELECT count(*) FROM (SELECT h.* FROM cfgmgr.change h WHERE h.env_id = (SELECT id FROM cfgmgr.environment WHERE name = 'l3' AND dropped_at IS NULL) AND h.service_id = (SELECT id FROM cfgmgr.service WHERE name = '$hs') AND h.path OPERATOR(cfgmgr.=) '$hk'::cfgmgr.cfgpath ORDER BY h.id DESC) x;" >"$WORK/hist_plain.sql"
+hist_lat() { pgbench -n -M prepared -c 1 -T "$duration" -f "$1" "$DB" 2>&1 | sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' || true; }
+hist_ms=$(hist_lat "$WORK/hist.sql")
+hist_plain_ms=$(hist_lat "$WORK/hist_plain.sql")
+
+# ---------------------------------------------------------------------
 # Report
 # ---------------------------------------------------------------------
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR == 0) exit; if (NR % 2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
@@ -337,6 +368,7 @@ report=$WORK/report.txt
 	row "(b) get vs recursive-CTE resolve of one key" get cte
 	row "(c) resolve vs SQL document resolve" resolve doc ">=" 10
 	row "(d) set vs plain UPSERT" set upsert ">=" 0.5
+	row "    set vs UPSERT + NOTIFY (information)" set upsert_nt
 	echo "information, uncached path (cfgmgr.cache = off):"
 	row "    get vs plain PK lookup" get_nc pk
 	row "    get vs recursive-CTE resolve of one key" get_nc cte
@@ -352,6 +384,8 @@ report=$WORK/report.txt
 	else
 		echo "server-side cost of a cached get: FAILED: ${loop_out//$'\n'/ }"
 	fi
+	printf 'history of one key with %s versions: %s ms per call (plain index scan of the history table: %s ms)  target < 10  met %s\n' \
+		"$hist_versions" "${hist_ms:-failed}" "${hist_plain_ms:-failed}" "$(meets "${hist_ms:--}" "<=" 10)"
 	peak=0
 	for op in get resolve set get_nc resolve_nc; do [ "${RSS[$op]:-0}" -gt "$peak" ] && peak=${RSS[$op]}; done
 	peak_mb=$(awk -v k="$peak" 'BEGIN {printf "%.1f", k / 1024}')

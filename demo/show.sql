@@ -61,6 +61,21 @@ COMMIT;
 SELECT cfgmgr.get('prod', 'billing', 'db.pool.max') AS "prod db.pool.max",
        cfgmgr.get('base', 'billing', 'log.level') AS "base log.level";
 
+\echo '### Versions: tag the current state, change two values, compare, read as of the tag, roll back'
+SELECT cfgmgr.tag('release-1', 'demo baseline') AS tagged_changeset;
+SELECT cfgmgr.set('prod', 'billing', 'db.pool.max', '120', message => 'more connections for the sale') IS NOT NULL AS changed;
+SELECT cfgmgr.set('prod', 'billing', 'features.new_checkout', 'true', message => 'launch new checkout') IS NOT NULL AS changed;
+SELECT path, kind, left_value AS "at release-1", right_value AS now, remediation
+  FROM cfgmgr.diff_versions('prod', 'billing', 'release-1');
+SELECT cfgmgr.get('prod', 'billing', 'db.pool.max', as_of => 'release-1') AS "db.pool.max as of release-1",
+       cfgmgr.get('prod', 'billing', 'db.pool.max') AS "db.pool.max now";
+SELECT changeset, op, old_value, new_value, message FROM cfgmgr.history('prod', 'billing', 'db.pool') LIMIT 3;
+SELECT cfgmgr.rollback('prod', 'release-1', 'billing') IS NOT NULL AS rolled_back;
+SELECT count(*) AS "differences from release-1 after the rollback" FROM cfgmgr.diff_versions('prod', 'billing', 'release-1');
+
+\echo '### export_yaml: what prod itself stores for billing, as deterministic YAML for Git'
+SELECT cfgmgr.export_yaml('prod', 'billing', resolved => false) AS "prod/billing.yaml";
+
 \echo '### A missing key is an error with SQLSTATE CM005, not a silent NULL'
 \set VERBOSITY verbose
 \set ON_ERROR_STOP 0

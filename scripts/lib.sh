@@ -16,7 +16,7 @@ set -o pipefail
 CFG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CFG_PKGS="make gcc libc6-dev postgresql-15 postgresql-server-dev-15 postgresql-contrib-15
           libyaml-dev libsodium-dev postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
-          libipc-run-perl perl"
+          libipc-run-perl perl git"
 CFG_EXTRA_PKGS=${CFG_EXTRA_PKGS:-}
 
 cfg_log() { printf '==> %s\n' "$*" >&2; }

@@ -5,10 +5,12 @@
  *	  diffs cleanly in Git and imports back to exactly what was exported.
  *
  * Two sources (CfgExportFetch is the only place reading them):
- *	resolved => true	cfgmgr.resolve(env, service, provider): one document;
+ *	resolved => true	cfgmgr.resolve(env, service, provider, as_of): one
+ *						document;
  *	resolved => false	the environment's own entries for that provider
  *						qualifier (the neutral ones for NULL), tombstones
- *						included, nested by path.
+ *						included, nested by path; with as_of, those it
+ *						stored at that version (from the history).
  *
  * Layout rules (the same input always gives the same bytes):
  *	- block style, 2-space indentation, a final newline; sequences are
@@ -70,6 +72,7 @@ PG_FUNCTION_INFO_V1(cfgmgr_export_yaml);
 
 static SPIPlanPtr plan_resolved = NULL;
 static SPIPlanPtr plan_stored = NULL;
+static SPIPlanPtr plan_stored_asof = NULL;
 
 /* ---------------------------------------------------------------------
  * The source document
@@ -93,12 +96,15 @@ typedef struct CfgExportSource
 /*
  * What export_yaml writes: the resolved document, or the environment's own
  * entries for the provider qualifier ("" = neutral).  The one place that
- * reads it, so reading as of a version belongs here.  Secret values will be
- * masked (issue 7) through cfgmgr.resolve and row->secret.
+ * reads it, so reading as of a version belongs here: as_of (NULL: now)
+ * passes to cfgmgr.resolve, or selects, for every stored key of the
+ * environment that had that name then, the newest history row among the
+ * changesets committed by then (an "unset" row: no entry).  Secret values
+ * will be masked (issue 7) through cfgmgr.resolve and row->secret.
  */
 static void
 CfgExportFetch(const char *env, const char *svc, const char *provider,
-			   bool resolved, CfgExportSource *src)
+			   bool resolved, const char *as_of, CfgExportSource *src)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	int			ret;
@@ -107,9 +113,9 @@ CfgExportFetch(const char *env, const char *svc, const char *provider,
 	memset(src, 0, sizeof(*src));
 	if (resolved)
 	{
-		Oid			types[3] = {TEXTOID, TEXTOID, TEXTOID};
-		Datum		args[3];
-		char		nulls[3] = {' ', ' ', ' '};
+		Oid			types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+		Datum		args[4];
+		char		nulls[4] = {' ', ' ', ' ', ' '};
 		bool		isnull;
 		Datum		d;
 
@@ -117,10 +123,12 @@ CfgExportFetch(const char *env, const char *svc, const char *provider,
 		args[1] = CStringGetTextDatum(svc);
 		args[2] = provider ? CStringGetTextDatum(provider) : (Datum) 0;
 		nulls[2] = provider ? ' ' : 'n';
+		args[3] = as_of ? CStringGetTextDatum(as_of) : (Datum) 0;
+		nulls[3] = as_of ? ' ' : 'n';
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
 		ret = SPI_execute_plan(CfgKeepPlan(&plan_resolved,
-										   "SELECT cfgmgr.resolve($1, $2, $3)", 3, types),
+										   "SELECT cfgmgr.resolve($1, $2, $3, as_of => $4)", 4, types),
 							   args, nulls, true, 1);
 		if (ret != SPI_OK_SELECT || SPI_processed != 1)
 			elog(ERROR, "could not resolve the configuration: %s", SPI_result_code_string(ret));
@@ -137,26 +145,55 @@ CfgExportFetch(const char *env, const char *svc, const char *provider,
 	else
 	{
 		CfgCatalog *cat = CfgGetCatalog();
-		Oid			types[3] = {INT4OID, INT4OID, TEXTOID};
-		Datum		args[3];
+		Oid			types[4] = {INT4OID, INT4OID, TEXTOID, INT8OID};
+		Datum		args[4];
+		int32		env_id;
 
-		args[0] = Int32GetDatum(CfgLookupEnv(cat, env, false)->id);
+		if (as_of == NULL)
+			env_id = CfgLookupEnv(cat, env, false)->id;
+		else
+		{
+			CfgVersion	v = CfgParseVersion(as_of);
+			CfgEnv	  **chain = palloc(sizeof(CfgEnv *) * CFG_MAX_DEPTH);
+			int			n = CfgEnvChainAsOf(env, v.seq, as_of, chain);
+
+			/* root first: the environment itself is the last one */
+			env_id = chain[n - 1]->id;
+			args[3] = Int64GetDatum(v.seq);
+		}
+		args[0] = Int32GetDatum(env_id);
 		args[1] = Int32GetDatum(CfgLookupService(cat, svc, false)->id);
 		if (provider != NULL)
 			CfgCheckProvider(cat, provider);
 		args[2] = CStringGetTextDatum(provider ? provider : CFG_NEUTRAL_PROVIDER);
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		ret = SPI_execute_plan(CfgKeepPlan(&plan_stored,
-										   "SELECT e.path::pg_catalog.text, e.value, e.tombstone, e.secret"
-										   " FROM cfgmgr.entry e"
-										   " WHERE e.env_id OPERATOR(pg_catalog.=) $1"
-										   " AND e.service_id OPERATOR(pg_catalog.=) $2"
-										   " AND e.provider OPERATOR(pg_catalog.=) $3",
-										   3, types),
-							   args, NULL, true, 0);
+		if (as_of == NULL)
+			ret = SPI_execute_plan(CfgKeepPlan(&plan_stored,
+											   "SELECT e.path::pg_catalog.text, e.value, e.tombstone, e.secret"
+											   " FROM cfgmgr.entry e"
+											   " WHERE e.env_id OPERATOR(pg_catalog.=) $1"
+											   " AND e.service_id OPERATOR(pg_catalog.=) $2"
+											   " AND e.provider OPERATOR(pg_catalog.=) $3",
+											   3, types),
+								   args, NULL, true, 0);
+		else
+			ret = SPI_execute_plan(CfgKeepPlan(&plan_stored_asof,
+											   "SELECT h.path::pg_catalog.text, h.new_value,"
+											   " h.op OPERATOR(pg_catalog.=) 'block', h.secret FROM ("
+											   " SELECT DISTINCT ON (h.path) h.path, h.op, h.new_value, h.secret"
+											   " FROM cfgmgr.change h"
+											   " JOIN cfgmgr.changeset c ON c.id OPERATOR(pg_catalog.=) h.changeset"
+											   " WHERE h.env_id OPERATOR(pg_catalog.=) $1"
+											   " AND h.service_id OPERATOR(pg_catalog.=) $2"
+											   " AND h.provider OPERATOR(pg_catalog.=) $3"
+											   " AND c.commit_seq OPERATOR(pg_catalog.<=) $4"
+											   " ORDER BY h.path, h.id DESC) h"
+											   " WHERE h.op OPERATOR(pg_catalog.<>) 'unset'",
+											   4, types),
+								   args, NULL, true, 0);
 		if (ret != SPI_OK_SELECT)
-			elog(ERROR, "could not read cfgmgr.entry: %s", SPI_result_code_string(ret));
+			elog(ERROR, "could not read the stored values: %s", SPI_result_code_string(ret));
 		src->nrows = (int) SPI_processed;
 		src->rows = MemoryContextAlloc(caller, sizeof(CfgExportRow) * Max(src->nrows, 1));
 		for (i = 0; i < SPI_processed; i++)
@@ -777,7 +814,8 @@ YamlWriteTree(YamlOut *out, ExNode *node, int indent)
 
 /*
  * cfgmgr.export_yaml(env text, service text, provider text DEFAULT NULL,
- *					  resolved bool DEFAULT true) RETURNS text
+ *					  resolved bool DEFAULT true, as_of text DEFAULT NULL)
+ *	 RETURNS text
  */
 Datum
 cfgmgr_export_yaml(PG_FUNCTION_ARGS)
@@ -785,6 +823,7 @@ cfgmgr_export_yaml(PG_FUNCTION_ARGS)
 	char	   *env = CfgArgText(fcinfo, 0, "environment");
 	char	   *svc = CfgArgText(fcinfo, 1, "service");
 	char	   *provider = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	char	   *as_of = PG_ARGISNULL(4) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(4));
 	bool		resolved;
 	CfgExportSource src;
 	YamlOut		out;
@@ -797,7 +836,7 @@ cfgmgr_export_yaml(PG_FUNCTION_ARGS)
 				 errmsg("resolved must not be null")));
 	resolved = PG_GETARG_BOOL(3);
 
-	CfgExportFetch(env, svc, provider, resolved, &src);
+	CfgExportFetch(env, svc, provider, resolved, as_of, &src);
 
 	memset(&out, 0, sizeof(out));
 	initStringInfo(&out.buf);

@@ -48,6 +48,8 @@ PG_FUNCTION_INFO_V1(cfgmgr_environment_chain);
 
 static SPIPlanPtr plan_all = NULL;
 static SPIPlanPtr plan_path = NULL;
+static SPIPlanPtr plan_all_asof = NULL;
+static SPIPlanPtr plan_path_asof = NULL;
 static SPIPlanPtr plan_annotations = NULL;
 
 #define FETCH_COLUMNS \
@@ -55,6 +57,25 @@ static SPIPlanPtr plan_annotations = NULL;
 	" e.tombstone, e.secret, e.changeset FROM cfgmgr.entry e" \
 	" WHERE e.env_id OPERATOR(pg_catalog.=) ANY ($1) AND e.service_id OPERATOR(pg_catalog.=) $2" \
 	" AND (e.provider OPERATOR(pg_catalog.=) '' OR e.provider OPERATOR(pg_catalog.=) $3)"
+
+/*
+ * The same rows as of a version (res->as_of_seq): for every key of the
+ * chain's environments, the newest history row among the changesets that
+ * had committed by then ($4), unless that row removed the entry.  For one
+ * key, history ids follow commit order (writers of a key wait for each
+ * other's row lock), so the newest id is the newest committed state.
+ */
+#define FETCH_ASOF_COLUMNS(pathcond) \
+	"SELECT h.env_id, h.path::pg_catalog.text, h.provider OPERATOR(pg_catalog.<>) '', h.new_value," \
+	" h.op OPERATOR(pg_catalog.=) 'block', h.secret, h.changeset FROM (" \
+	" SELECT DISTINCT ON (h.env_id, h.path, h.provider) h.env_id, h.path, h.provider, h.op," \
+	" h.new_value, h.secret, h.changeset FROM cfgmgr.change h" \
+	" JOIN cfgmgr.changeset c ON c.id OPERATOR(pg_catalog.=) h.changeset" \
+	" WHERE h.env_id OPERATOR(pg_catalog.=) ANY ($1) AND h.service_id OPERATOR(pg_catalog.=) $2" \
+	" AND (h.provider OPERATOR(pg_catalog.=) '' OR h.provider OPERATOR(pg_catalog.=) $3)" \
+	" AND c.commit_seq OPERATOR(pg_catalog.<=) $4" pathcond \
+	" ORDER BY h.env_id, h.path, h.provider, h.id DESC) h" \
+	" WHERE h.op OPERATOR(pg_catalog.<>) 'unset'"
 
 /*
  * Fetch the entries of res->chain for svc into res->rows, in application
@@ -67,9 +88,8 @@ CfgFetchRows(CfgResolved *res, CfgService *svc, const char *path, int pathlen)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	Datum	   *ids = palloc(sizeof(Datum) * res->nchain);
-	Datum		args[5];
-	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
-	int			nargs = 3;
+	Datum		args[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
 	SPIPlanPtr	plan;
 	int			ret;
 	uint64		i;
@@ -83,31 +103,52 @@ CfgFetchRows(CfgResolved *res, CfgService *svc, const char *path, int pathlen)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (path == NULL)
+	if (path == NULL && res->as_of_seq == 0)
 	{
 		Oid			types[3] = {INT4ARRAYOID, INT4OID, TEXTOID};
 
 		plan = CfgKeepPlan(&plan_all, FETCH_COLUMNS, 3, types);
 	}
+	else if (path == NULL)
+	{
+		Oid			types[4] = {INT4ARRAYOID, INT4OID, TEXTOID, INT8OID};
+
+		args[3] = Int64GetDatum(res->as_of_seq);
+		plan = CfgKeepPlan(&plan_all_asof, FETCH_ASOF_COLUMNS(""), 4, types);
+	}
 	else
 	{
-		Oid			types[5] = {INT4ARRAYOID, INT4OID, TEXTOID, TEXTOID, TEXTARRAYOID};
+		Oid			types[6] = {INT4ARRAYOID, INT4OID, TEXTOID, TEXTOID, TEXTARRAYOID, INT8OID};
 		Datum	   *anc = palloc(sizeof(Datum) * (pathlen / 2 + 1));
 		int			nanc = 0;
 
 		for (j = 0; j < pathlen; j++)
 			if (path[j] == '.')
 				anc[nanc++] = PointerGetDatum(cstring_to_text_with_len(path, j));
-		args[3] = PointerGetDatum(cstring_to_text_with_len(path, pathlen));
-		args[4] = PointerGetDatum(construct_array(anc, nanc, TEXTOID, -1, false, TYPALIGN_INT));
-		nargs = 5;
-		plan = CfgKeepPlan(&plan_path,
-							  FETCH_COLUMNS
-							  " AND (e.path OPERATOR(cfgmgr.<@) $4::cfgmgr.cfgpath"
-							  " OR e.path OPERATOR(cfgmgr.=) ANY ($5::cfgmgr.cfgpath[]))",
-							  5, types);
+		if (res->as_of_seq == 0)
+		{
+			args[3] = PointerGetDatum(cstring_to_text_with_len(path, pathlen));
+			args[4] = PointerGetDatum(construct_array(anc, nanc, TEXTOID, -1, false, TYPALIGN_INT));
+			plan = CfgKeepPlan(&plan_path,
+								  FETCH_COLUMNS
+								  " AND (e.path OPERATOR(cfgmgr.<@) $4::cfgmgr.cfgpath"
+								  " OR e.path OPERATOR(cfgmgr.=) ANY ($5::cfgmgr.cfgpath[]))",
+								  5, types);
+		}
+		else
+		{
+			types[3] = INT8OID;
+			types[4] = TEXTOID;
+			types[5] = TEXTARRAYOID;
+			args[3] = Int64GetDatum(res->as_of_seq);
+			args[4] = PointerGetDatum(cstring_to_text_with_len(path, pathlen));
+			args[5] = PointerGetDatum(construct_array(anc, nanc, TEXTOID, -1, false, TYPALIGN_INT));
+			plan = CfgKeepPlan(&plan_path_asof,
+								  FETCH_ASOF_COLUMNS(" AND (h.path OPERATOR(cfgmgr.<@) $5::cfgmgr.cfgpath"
+													 " OR h.path OPERATOR(cfgmgr.=) ANY ($6::cfgmgr.cfgpath[]))"),
+								  6, types);
+		}
 	}
-	(void) nargs;
 
 	ret = SPI_execute_plan(plan, args, nulls, true, 0);
 	if (ret != SPI_OK_SELECT)
@@ -235,6 +276,38 @@ CfgResolve(const char *envname, const char *svcname, const char *provider,
 	return res;
 }
 
+/*
+ * Resolve (env, service, provider) as it was right after the version
+ * as_of committed: the environment tree, the stored values and the
+ * service's schema version of that moment.  Never cached.
+ */
+CfgResolved *
+CfgResolveVersion(const char *envname, const char *svcname, const char *provider,
+				  const char *path, int pathlen, const char *as_of)
+{
+	CfgCatalog *cat = CfgGetCatalog();
+	CfgService *cur = CfgLookupService(cat, svcname, false);
+	CfgService	svc = *cur;
+	CfgResolved *res = palloc0(sizeof(CfgResolved));
+	CfgVersion	v;
+	Snapshot	snap;
+
+	if (provider != NULL)
+		CfgCheckProvider(cat, provider);
+	v = CfgParseVersion(as_of);
+	res->provider = provider;
+	res->as_of_seq = v.seq;
+	res->chain = palloc(sizeof(CfgEnv *) * CFG_MAX_DEPTH);
+	res->nchain = CfgEnvChainAsOf(envname, v.seq, as_of, res->chain);
+	svc.schema_version = CfgSchemaVersionAsOf(svc.id, v.seq);
+
+	snap = CfgReadSnapshotPush();
+	CfgFetchRows(res, &svc, path, pathlen);
+	CfgReadSnapshotPop(snap);
+	CfgMergeRows(res);
+	return res;
+}
+
 /* ---------------------------------------------------------------------
  * Argument helpers
  * ---------------------------------------------------------------------
@@ -245,16 +318,6 @@ CfgArgTextOrNull(FunctionCallInfo fcinfo, int n)
 	if (PG_ARGISNULL(n))
 		return NULL;
 	return text_to_cstring(PG_GETARG_TEXT_PP(n));
-}
-
-static void
-CfgRefuseAsOf(FunctionCallInfo fcinfo, int n)
-{
-	if (!PG_ARGISNULL(n))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("reading configuration as of a version is not supported yet"),
-				 errhint("Call the function without as_of.")));
 }
 
 /* Append a NUL-terminated field (or a marker for NULL) to a cache key. */
@@ -328,9 +391,17 @@ CfgGetCommon(FunctionCallInfo fcinfo, char **pathout)
 				 errmsg("path must not be null")));
 	path = PG_GETARG_CFGPATH_PP(2);
 	provider = CfgArgTextOrNull(fcinfo, 3);
-	CfgRefuseAsOf(fcinfo, 4);
 
-	value = CfgGetValue(env, svc, CFGPATH_DATA(path), CFGPATH_LEN(path), provider);
+	if (PG_ARGISNULL(4))
+		value = CfgGetValue(env, svc, CFGPATH_DATA(path), CFGPATH_LEN(path), provider);
+	else
+	{
+		CfgResolved *res = CfgResolveVersion(env, svc, provider, CFGPATH_DATA(path),
+											 CFGPATH_LEN(path), CfgArgText(fcinfo, 4, "as_of"));
+		CfgNode    *node = CfgNodeFind(res->root, CFGPATH_DATA(path), CFGPATH_LEN(path));
+
+		value = node ? CfgNodeToJsonb(node) : NULL;
+	}
 	*pathout = pnstrdup(CFGPATH_DATA(path), CFGPATH_LEN(path));
 	if (value == NULL && PG_ARGISNULL(5))
 		ereport(ERROR,
@@ -501,7 +572,11 @@ cfgmgr_resolve(PG_FUNCTION_ARGS)
 	CfgResolved *res;
 	Jsonb	   *value;
 
-	CfgRefuseAsOf(fcinfo, 3);
+	if (!PG_ARGISNULL(3))
+	{
+		res = CfgResolveVersion(env, svc, provider, NULL, 0, CfgArgText(fcinfo, 3, "as_of"));
+		PG_RETURN_JSONB_P(CfgNodeToJsonb(res->root));
+	}
 	CfgAcceptInvalidations();
 	initStringInfo(&key);
 	appendStringInfoChar(&key, 'r');
@@ -651,7 +726,10 @@ cfgmgr_explain(PG_FUNCTION_ARGS)
 	provider = CfgArgTextOrNull(fcinfo, 3);
 
 	InitMaterializedSRF(fcinfo, 0);
-	res = CfgResolve(env, svc, provider, path, pathlen);
+	if (PG_ARGISNULL(4))
+		res = CfgResolve(env, svc, provider, path, pathlen);
+	else
+		res = CfgResolveVersion(env, svc, provider, path, pathlen, CfgArgText(fcinfo, 4, "as_of"));
 	node = CfgNodeFind(res->root, path, pathlen);
 
 	if (node == NULL)
@@ -757,7 +835,10 @@ cfgmgr_provenance(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	st.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	st.res = CfgResolve(env, svc, provider, NULL, 0);
+	if (PG_ARGISNULL(3))
+		st.res = CfgResolve(env, svc, provider, NULL, 0);
+	else
+		st.res = CfgResolveVersion(env, svc, provider, NULL, 0, CfgArgText(fcinfo, 3, "as_of"));
 	CfgNodeWalkLeaves(st.res->root, "", 0, CfgProvenanceLeaf, &st);
 	return (Datum) 0;
 }

@@ -45,6 +45,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "cfg_errcodes.h"
@@ -74,11 +75,98 @@ static SPIPlanPtr plan_delete = NULL;
 static SPIPlanPtr plan_clear_below = NULL;
 static SPIPlanPtr plan_many = NULL;
 
+/*
+ * Commit order.  Changeset ids are handed out at a transaction's first
+ * write, so they do not say in which order transactions became visible;
+ * reading "as of a changeset" needs exactly that order.  Just before
+ * commit we take an exclusive lock that is held until the commit is
+ * visible to everyone (heavyweight locks are released after the
+ * transaction is marked committed in the proc array), draw the next
+ * commit_seq and record it with the commit time.  A transaction that
+ * draws a later number therefore became visible later: the configuration
+ * a reader saw right after changeset N committed is exactly the
+ * changesets with commit_seq <= N's.
+ *
+ * In the same statement we send the one NOTIFY cfgmgr_change of the
+ * transaction: ids and names only, never values (any role that can
+ * LISTEN reads the payload).  NOTIFY serializes committing transactions
+ * on a lock of its own anyway (PostgreSQL keeps its queue in commit
+ * order), so the ordering lock costs nothing more.
+ */
+static SPIPlanPtr plan_notify = NULL;
+static SPIPlanPtr plan_commit = NULL;
+
+static void
+CfgCommitChangeset(void)
+{
+	LOCKTAG		tag;
+	Oid			types[1] = {INT8OID};
+	Datum		args[1];
+	int			ret;
+
+	args[0] = Int64GetDatum(cur_changeset);
+	/* at pre-commit no statement is running: give SPI a snapshot */
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	/*
+	 * The notification first, outside the lock: PostgreSQL queues it at
+	 * commit, in commit order, whenever it was issued.
+	 */
+	ret = SPI_execute_plan(CfgKeepPlan(&plan_notify,
+								   "WITH p AS (SELECT pg_catalog.jsonb_build_object('changeset', $1,"
+								   " 'environments', (SELECT COALESCE(pg_catalog.jsonb_agg(DISTINCT e.name ORDER BY e.name), '[]'::pg_catalog.jsonb)"
+								   " FROM cfgmgr.environment e WHERE e.id IN"
+								   " (SELECT h.env_id FROM cfgmgr.change h WHERE h.changeset OPERATOR(pg_catalog.=) $1"
+								   " UNION SELECT x.env_id FROM cfgmgr.environment_change x WHERE x.changeset OPERATOR(pg_catalog.=) $1)),"
+								   " 'services', (SELECT COALESCE(pg_catalog.jsonb_agg(DISTINCT s.name ORDER BY s.name), '[]'::pg_catalog.jsonb)"
+								   " FROM cfgmgr.service s WHERE s.id IN"
+								   " (SELECT h.service_id FROM cfgmgr.change h WHERE h.changeset OPERATOR(pg_catalog.=) $1"
+								   " UNION SELECT x.service_id FROM cfgmgr.service_schema x WHERE x.changeset OPERATOR(pg_catalog.=) $1)))::pg_catalog.text AS j)"
+								   " SELECT pg_catalog.pg_notify('cfgmgr_change',"
+								   " CASE WHEN pg_catalog.octet_length(p.j) OPERATOR(pg_catalog.<) 8000 THEN p.j"
+								   " ELSE pg_catalog.jsonb_build_object('changeset', $1, 'truncated', true)::pg_catalog.text END)"
+								   " FROM p",
+								   1, types),
+						   args, NULL, false, 0);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not notify the commit of changeset " INT64_FORMAT ": %s",
+			 cur_changeset, SPI_result_code_string(ret));
+
+	/* then, under the lock, the commit order */
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, 0, 0, CFG_LOCKTAG_COMMIT);
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+	ret = SPI_execute_plan(CfgKeepPlan(&plan_commit,
+								   "UPDATE cfgmgr.changeset"
+								   " SET commit_seq = pg_catalog.nextval('cfgmgr.changeset_commit_seq'::pg_catalog.regclass),"
+								   " committed_at = pg_catalog.clock_timestamp()"
+								   " WHERE id OPERATOR(pg_catalog.=) $1",
+								   1, types),
+						   args, NULL, false, 0);
+	if (ret != SPI_OK_UPDATE || SPI_processed != 1)
+		elog(ERROR, "could not record the commit of changeset " INT64_FORMAT ": %s",
+			 cur_changeset, SPI_result_code_string(ret));
+	SPI_finish();
+	PopActiveSnapshot();
+}
+
 static void
 CfgXactCallback(XactEvent event, void *arg)
 {
 	switch (event)
 	{
+		case XACT_EVENT_PRE_COMMIT:
+			if (cur_changeset != 0)
+				CfgCommitChangeset();
+			break;
+		case XACT_EVENT_PRE_PREPARE:
+			if (cur_changeset != 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("cannot PREPARE a transaction that changed configuration"),
+						 errdetail("The commit order of a configuration change is recorded when it commits, which a prepared transaction does not do in one step.")));
+			break;
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_COMMIT:

@@ -756,7 +756,7 @@ YamlRun(YamlComposer *c, const char *input, int len)
 /*
  * Read a YAML document (one, whose top level is a mapping) into a tree.
  */
-static CfgDocNode *
+CfgDocNode *
 CfgYamlRead(CfgDocState *st, char *input, int len)
 {
 	YamlComposer *c = palloc0(sizeof(YamlComposer));

@@ -138,5 +138,6 @@ typedef enum CfgYamlPlain
 } CfgYamlPlain;
 
 extern CfgYamlPlain CfgYamlResolvePlain(const char *s, int len);
+extern CfgDocNode *CfgYamlRead(CfgDocState *st, char *input, int len);
 
 #endif							/* CFG_YAML_H */

@@ -26,6 +26,7 @@ extern bool cfgmgr_cache_enabled;
 
 /* Lock tag space for advisory locks taken by cfgmgr (field 4 of the tag) */
 #define CFG_LOCKTAG_ENV		0x6366		/* "cf": environment liveness */
+#define CFG_LOCKTAG_COMMIT	0x6367		/* commit order of changesets */
 
 /* ---------------------------------------------------------------------
  * cfg_catalog.c: backend-local copy of environments, services, providers,
@@ -89,6 +90,8 @@ struct _SPI_plan;
 extern char *CfgArgText(FunctionCallInfo fcinfo, int n, const char *what);
 extern struct _SPI_plan *CfgKeepPlan(struct _SPI_plan **slot, const char *sql,
 									 int nargs, Oid *types);
+extern struct _SPI_plan *CfgKeepPlanOpts(struct _SPI_plan **slot, const char *sql,
+										 int nargs, Oid *types, int options);
 
 /* ---------------------------------------------------------------------
  * cfg_cache.c: cache of resolved results keyed by the call's arguments.
@@ -137,6 +140,8 @@ typedef struct CfgResolved
 	const char *provider;		/* NULL: provider-neutral resolution */
 	List	   *merge_paths;	/* x-merge annotations: path patterns ... */
 	List	   *merge_policies; /* ... and "replace", "append" or "union" */
+	int64		as_of_seq;		/* 0: the current configuration; else the
+								 * commit_seq of the version read */
 } CfgResolved;
 
 extern void CfgMergeRows(CfgResolved *res);
@@ -160,6 +165,42 @@ extern void CfgFetchRows(CfgResolved *res, CfgService *svc,
 						 const char *path, int pathlen);
 extern CfgResolved *CfgResolve(const char *envname, const char *svcname,
 							   const char *provider, const char *path, int pathlen);
+extern CfgResolved *CfgResolveVersion(const char *envname, const char *svcname,
+									  const char *provider, const char *path,
+									  int pathlen, const char *as_of);
+
+/* ---------------------------------------------------------------------
+ * cfg_version.c: versions (tags, changeset ids, times) and the catalog as
+ * of a version.
+ * ---------------------------------------------------------------------
+ */
+typedef struct CfgVersion
+{
+	int64		changeset;		/* the changeset the version names */
+	int64		seq;			/* its commit_seq */
+} CfgVersion;
+
+extern CfgVersion CfgParseVersion(const char *version);
+extern int	CfgEnvChainAsOf(const char *envname, int64 seq, const char *version,
+							CfgEnv **chain);
+extern int32 CfgSchemaVersionAsOf(int32 svc_id, int64 seq);
+
+/* ---------------------------------------------------------------------
+ * cfg_diff.c: leaf-by-leaf comparison of two jsonb documents.
+ * ---------------------------------------------------------------------
+ */
+typedef enum CfgDiffKind
+{
+	CFG_DIFF_ONLY_LEFT,
+	CFG_DIFF_ONLY_RIGHT,
+	CFG_DIFF_CHANGED,
+	CFG_DIFF_TYPE_CHANGED
+} CfgDiffKind;
+
+extern const char *CfgDiffKindName(CfgDiffKind kind);
+typedef void (*CfgDiffCallback) (void *arg, const char *path, int pathlen,
+								 CfgDiffKind kind, Jsonb *left, Jsonb *right);
+extern void CfgDiffJsonb(Jsonb *left, Jsonb *right, CfgDiffCallback cb, void *arg);
 
 /* ---------------------------------------------------------------------
  * cfg_write.c

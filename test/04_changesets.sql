@@ -9,24 +9,28 @@
 \set ON_ERROR_STOP 1
 BEGIN;
 SET LOCAL search_path = public;
-SELECT plan(71);
+SELECT plan(73);
 
-SELECT lives_ok($$SELECT cfgmgr.create_environment('c4_a');
-				  SELECT cfgmgr.create_environment('c4_b', 'c4_a');
-				  SELECT cfgmgr.create_environment('c4_gone');
-				  SELECT cfgmgr.create_service('c4_svc')$$, 'fixtures (no changeset yet)');
+SELECT lives_ok($$SELECT cfgmgr.create_service('c4_svc')$$, 'a service');
 SELECT is((SELECT count(*)::int FROM cfgmgr.changeset WHERE xid = pg_current_xact_id()), 0,
-	'creating environments and services does not need a changeset');
+	'creating a service does not need a changeset');
 
 -- ---------------------------------------------------------------------
 -- a changeset created in a rolled-back savepoint is forgotten
 -- ---------------------------------------------------------------------
 CREATE TEMP TABLE c4_ids (name text PRIMARY KEY, cs bigint);
 SAVEPOINT first_write;
+SELECT cfgmgr.create_environment('c4_a') IS NOT NULL AS ok \gset
 SELECT cfgmgr.set('c4_a', 'c4_svc', 'sp.x', '1', message => 'rolled back') AS cs0 \gset
 ROLLBACK TO SAVEPOINT first_write;
 SELECT is((SELECT count(*)::int FROM cfgmgr.changeset WHERE id = :cs0), 0,
 	'the changeset row of a rolled-back savepoint is gone');
+SELECT lives_ok($$SELECT cfgmgr.create_environment('c4_a');
+				  SELECT cfgmgr.create_environment('c4_b', 'c4_a');
+				  SELECT cfgmgr.create_environment('c4_gone')$$, 'fixtures');
+SELECT is((SELECT count(*)::int FROM cfgmgr.environment_change x JOIN cfgmgr.changeset c ON c.id = x.changeset
+			WHERE c.xid = pg_current_xact_id()), 3,
+	'creating environments is a versioned change (the tree of every version is kept)');
 SELECT is(cfgmgr.set('c4_a', 'c4_svc', 'k', '1', message => 'first change'), cfgmgr.current_changeset(),
 	'after a rolled-back first write, set gets the (new) changeset of the transaction');
 INSERT INTO c4_ids VALUES ('main', cfgmgr.current_changeset());

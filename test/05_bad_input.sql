@@ -160,21 +160,21 @@ SELECT throws_ok(sql, '42704', NULL, fn || ' with provider => '''' raises 42704'
 SELECT is(cfgmgr.get('b5_e', 'b5_s', 'x'), '1'::jsonb, 'no refused call changed the stored value');
 
 -- ---------------------------------------------------------------------
--- not supported yet: secret => true, as_of (0A000)
+-- not supported yet: secret => true (0A000); versions that do not exist (CM005)
 -- ---------------------------------------------------------------------
 SELECT throws_ok($$SELECT cfgmgr.set('b5_e', 'b5_s', 'pw', '"hunter2"', secret => true)$$, '0A000', NULL,
 	'set(secret => true) raises 0A000');
 SELECT is((SELECT count(*)::int FROM cfgmgr.change WHERE path::text = 'pw'), 0,
 	'the refused secret was neither stored nor historied');
-SELECT throws_ok(sql, '0A000', NULL, fn || '(as_of => ...) raises 0A000')
+SELECT throws_ok(sql, 'CM005', NULL, fn || '(as_of => <no such version>) raises CM005')
   FROM (VALUES
-	('get', $$SELECT cfgmgr.get('b5_e', 'b5_s', 'x', as_of => 'now')$$),
-	('get with a fallback', $$SELECT cfgmgr.get('b5_e', 'b5_s', 'missing', as_of => '1', fallback => '0')$$),
+	('get', $$SELECT cfgmgr.get('b5_e', 'b5_s', 'x', as_of => 'no-such-tag')$$),
+	('get with a fallback', $$SELECT cfgmgr.get('b5_e', 'b5_s', 'missing', as_of => '987654321', fallback => '0')$$),
 	('get_text', $$SELECT cfgmgr.get_text('b5_e', 'b5_s', 'x', as_of => 'v1')$$),
 	('get_int', $$SELECT cfgmgr.get_int('b5_e', 'b5_s', 'x', as_of => 'v1', fallback => 1)$$),
 	('get_bool', $$SELECT cfgmgr.get_bool('b5_e', 'b5_s', 'x', as_of => 'v1')$$),
 	('get_numeric', $$SELECT cfgmgr.get_numeric('b5_e', 'b5_s', 'x', as_of => 'v1')$$),
-	('resolve', $$SELECT cfgmgr.resolve('b5_e', 'b5_s', as_of => '2020-01-01')$$)) v(fn, sql);
+	('resolve', $$SELECT cfgmgr.resolve('b5_e', 'b5_s', as_of => '1970-01-02')$$)) v(fn, sql);
 
 -- ---------------------------------------------------------------------
 -- names

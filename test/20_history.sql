@@ -2,7 +2,7 @@
 \set ON_ERROR_STOP 1
 \set QUIET 1
 BEGIN;
-SELECT plan(16);
+SELECT plan(17);
 
 SELECT cfgmgr.create_service('h20_svc') IS NOT NULL AS ok \gset
 SELECT cfgmgr.create_environment('h20_base') IS NOT NULL AS ok \gset
@@ -22,10 +22,14 @@ SELECT results_eq(
 SELECT is((SELECT provider FROM cfgmgr.history('h20_prod', 'h20_svc')), 'aws', 'provider qualifier shown');
 SELECT is((SELECT message FROM cfgmgr.history('h20_base', 'h20_svc', 'db.port')), 'initial', 'message shown');
 SELECT is((SELECT actor FROM cfgmgr.history('h20_base', 'h20_svc', 'db.port')), current_user::text, 'actor shown');
-SELECT is_empty($$SELECT * FROM cfgmgr.history('nope')$$, 'unknown environment: no rows');
+SELECT throws_ok($$SELECT * FROM cfgmgr.history('nope')$$, 'CM006', NULL, 'unknown environment: CM006');
 
-SELECT is(cfgmgr.tag('h20-release-1', 'first release'), :cs1::bigint, 'tag labels the latest changeset');
-SELECT is((SELECT changeset FROM cfgmgr.tags WHERE name = 'h20-release-1'), :cs1::bigint, 'tags view shows it');
+-- this transaction's own changeset has not committed: the tag names the
+-- newest committed one (other test files commit some)
+SELECT id AS latest FROM cfgmgr.changeset WHERE commit_seq IS NOT NULL ORDER BY commit_seq DESC LIMIT 1 \gset
+SELECT is(cfgmgr.tag('h20-release-1', 'first release'), :latest::bigint, 'tag labels the latest committed changeset');
+SELECT isnt(:latest::bigint, :cs1::bigint, 'not the tagger''s own uncommitted one');
+SELECT is((SELECT changeset FROM cfgmgr.tags WHERE name = 'h20-release-1'), :latest::bigint, 'tags view shows it');
 SELECT is((SELECT note FROM cfgmgr.tags WHERE name = 'h20-release-1'), 'first release', 'with its note');
 SELECT throws_ok($$SELECT cfgmgr.tag('h20-release-1')$$, '42710', NULL, 'a tag name is used once');
 SELECT throws_ok($$SELECT cfgmgr.tag('bad name')$$, '22023', NULL, 'invalid tag name');

@@ -71,8 +71,17 @@ CREATE TABLE cfgmgr.changeset (
 	actor				text NOT NULL DEFAULT pg_catalog.session_user(),
 	role				text NOT NULL DEFAULT pg_catalog.current_user(),
 	client				text,
-	message				text
+	message				text,
+	-- Commit order: set while the transaction commits, under a lock held
+	-- until the commit is visible (src/cfg_write.c), so commit_seq orders
+	-- changesets exactly as readers saw them appear.  NULL only for the
+	-- changeset of a transaction still in progress.
+	commit_seq			bigint,
+	committed_at		timestamptz
 );
+CREATE UNIQUE INDEX changeset_commit_seq_key ON cfgmgr.changeset (commit_seq);
+CREATE INDEX changeset_committed_at ON cfgmgr.changeset (committed_at);
+CREATE SEQUENCE cfgmgr.changeset_commit_seq AS bigint;
 COMMENT ON TABLE cfgmgr.changeset IS 'one row per configuration-changing transaction';
 
 -- The stored values.  provider '' is the provider-neutral value; a tombstone
@@ -122,6 +131,25 @@ CREATE INDEX change_key ON cfgmgr.change (env_id, service_id, path, provider, ch
 CREATE INDEX change_changeset ON cfgmgr.change (changeset);
 COMMENT ON TABLE cfgmgr.change IS 'history of every entry change (read through cfgmgr.history())';
 
+-- History of the environment tree: one row per created, re-parented (or
+-- renamed) or dropped environment, so reads as of a version use the tree of that time.
+CREATE TABLE cfgmgr.environment_change (
+	id					bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	changeset			bigint NOT NULL,
+	env_id				int NOT NULL,
+	name				text COLLATE "C" NOT NULL,
+	parent_id			int,
+	op					text NOT NULL
+		CONSTRAINT environment_change_op_check
+		CHECK (op OPERATOR(pg_catalog.=) ANY ('{create,update,drop}'::text[])),
+	at					timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	actor				text NOT NULL DEFAULT pg_catalog.current_user()
+);
+CREATE INDEX environment_change_env ON cfgmgr.environment_change (env_id, id);
+CREATE INDEX environment_change_name ON cfgmgr.environment_change (name, id);
+CREATE INDEX environment_change_changeset ON cfgmgr.environment_change (changeset);
+COMMENT ON TABLE cfgmgr.environment_change IS 'history of the environment tree (creations, re-parentings, drops)';
+
 -- Empty relations whose relcache invalidations tell every backend that
 -- values (cache_signal) or environments, services, providers and schemas
 -- (catalog_signal) changed (src/cfg_catalog.c).  They never hold rows.
@@ -140,9 +168,12 @@ SELECT pg_catalog.pg_extension_config_dump('cfgmgr.changeset_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('cfgmgr.entry', '');
 SELECT pg_catalog.pg_extension_config_dump('cfgmgr.change', '');
 SELECT pg_catalog.pg_extension_config_dump('cfgmgr.change_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('cfgmgr.changeset_commit_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('cfgmgr.environment_change', '');
+SELECT pg_catalog.pg_extension_config_dump('cfgmgr.environment_change_id_seq', '');
 
 REVOKE ALL ON cfgmgr.cache_signal, cfgmgr.catalog_signal, cfgmgr.environment, cfgmgr.service, cfgmgr.provider, cfgmgr.changeset,
-	cfgmgr.entry, cfgmgr.change FROM PUBLIC;
+	cfgmgr.entry, cfgmgr.change, cfgmgr.environment_change, cfgmgr.changeset_commit_seq FROM PUBLIC;
 
 --
 -- Service schemas and cross-parameter constraints (functions in 45_schema.sql)

@@ -44,6 +44,38 @@ CREATE TRIGGER change_append_only BEFORE UPDATE OR DELETE ON cfgmgr.change
 CREATE TRIGGER change_no_truncate BEFORE TRUNCATE ON cfgmgr.change
 	FOR EACH STATEMENT EXECUTE FUNCTION cfgmgr.refuse_change();
 
+-- The environment tree is historied too (reads as of a version walk the
+-- tree of that time); every change of it belongs to a changeset.
+CREATE FUNCTION cfgmgr.environment_history() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	op text;
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		op := CASE WHEN NEW.dropped_at IS NULL THEN 'create' END;
+	ELSIF NEW.dropped_at IS NOT NULL AND OLD.dropped_at IS NULL THEN
+		op := 'drop';
+	ELSIF NEW.dropped_at IS NULL AND OLD.dropped_at IS NOT NULL THEN
+		op := 'create';
+	ELSIF NEW.dropped_at IS NULL AND (NEW.parent_id IS DISTINCT FROM OLD.parent_id
+									  OR NEW.name OPERATOR(pg_catalog.<>) OLD.name) THEN
+		op := 'update';
+	END IF;
+	IF op IS NOT NULL THEN
+		INSERT INTO cfgmgr.environment_change (changeset, env_id, name, parent_id, op)
+		VALUES (cfgmgr.current_changeset(), NEW.id, NEW.name, NEW.parent_id, op);
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION cfgmgr.environment_history() IS 'records creations, re-parentings and drops of environments';
+CREATE TRIGGER environment_history AFTER INSERT OR UPDATE ON cfgmgr.environment
+	FOR EACH ROW EXECUTE FUNCTION cfgmgr.environment_history();
+CREATE TRIGGER environment_change_append_only BEFORE UPDATE OR DELETE ON cfgmgr.environment_change
+	FOR EACH ROW EXECUTE FUNCTION cfgmgr.refuse_change();
+CREATE TRIGGER environment_change_no_truncate BEFORE TRUNCATE ON cfgmgr.environment_change
+	FOR EACH STATEMENT EXECUTE FUNCTION cfgmgr.refuse_change();
+
 -- Environment parent cycles are refused however the row is written.
 CREATE FUNCTION cfgmgr.environment_check_parent() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -318,15 +350,17 @@ RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'cfgmgr_resolve' LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION cfgmgr.resolve(text, text, text, text, bool) IS 'the whole resolved configuration document of a service';
 
-CREATE FUNCTION cfgmgr.explain(env text, service text, path cfgmgr.cfgpath, provider text DEFAULT NULL)
+CREATE FUNCTION cfgmgr.explain(env text, service text, path cfgmgr.cfgpath, provider text DEFAULT NULL,
+							   as_of text DEFAULT NULL)
 RETURNS TABLE(level int, environment text, provider text, source text, value jsonb, winner bool)
 	AS 'MODULE_PATHNAME', 'cfgmgr_explain' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 4;
-COMMENT ON FUNCTION cfgmgr.explain(text, text, cfgmgr.cfgpath, text) IS 'every stored entry that contributes to a path, in resolution order, and which won';
+COMMENT ON FUNCTION cfgmgr.explain(text, text, cfgmgr.cfgpath, text, text) IS 'every stored entry that contributes to a path, in resolution order, and which won';
 
-CREATE FUNCTION cfgmgr.provenance(env text, service text, provider text DEFAULT NULL)
+CREATE FUNCTION cfgmgr.provenance(env text, service text, provider text DEFAULT NULL,
+								  as_of text DEFAULT NULL)
 RETURNS TABLE(path text, value jsonb, environment text, provider text, changeset bigint)
 	AS 'MODULE_PATHNAME', 'cfgmgr_provenance' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 100;
-COMMENT ON FUNCTION cfgmgr.provenance(text, text, text) IS 'every resolved leaf with the environment, provider and changeset it came from';
+COMMENT ON FUNCTION cfgmgr.provenance(text, text, text, text) IS 'every resolved leaf with the environment, provider and changeset it came from';
 
 -- ---------------------------------------------------------------------
 -- Views

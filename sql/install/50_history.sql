@@ -1,5 +1,6 @@
 --
--- History and tags (issue "Versions, history, ..."): history(), tag(), tags.
+-- History and versions: history(), tag() and tags, versions, rollback,
+-- diff_versions (src/cfg_version.c).
 --
 
 CREATE TABLE cfgmgr.tag (
@@ -16,28 +17,31 @@ COMMENT ON TABLE cfgmgr.tag IS 'named changesets (read through the cfgmgr.tags v
 SELECT pg_catalog.pg_extension_config_dump('cfgmgr.tag', '');
 REVOKE ALL ON cfgmgr.tag FROM PUBLIC;
 
--- SQL language: argument and output column names coincide (service, path,
--- provider), which PL/pgSQL refuses; the body uses $n throughout.
+-- C: argument and output column names coincide (service, path, provider).
 CREATE FUNCTION cfgmgr.history(env text DEFAULT NULL, service text DEFAULT NULL,
 							   path cfgmgr.cfgpath DEFAULT NULL)
 RETURNS TABLE(changeset bigint, at timestamptz, actor text, environment text, service text,
 			  path cfgmgr.cfgpath, provider text, op text, old_value jsonb, new_value jsonb,
 			  message text)
-LANGUAGE sql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp
-AS $$
-	SELECT h.changeset, h.at, h.actor, e.name, s.name, h.path, NULLIF(h.provider, ''), h.op,
-		   CASE WHEN h.secret AND h.old_value IS NOT NULL THEN '"********"'::jsonb ELSE h.old_value END,
-		   CASE WHEN h.secret AND h.new_value IS NOT NULL THEN '"********"'::jsonb ELSE h.new_value END,
-		   h.message
-	  FROM cfgmgr.change h
-	  JOIN cfgmgr.environment e ON e.id OPERATOR(pg_catalog.=) h.env_id
-	  JOIN cfgmgr.service s ON s.id OPERATOR(pg_catalog.=) h.service_id
-	 WHERE ($1 IS NULL OR (e.name OPERATOR(pg_catalog.=) $1 AND e.dropped_at IS NULL))
-	   AND ($2 IS NULL OR s.name OPERATOR(pg_catalog.=) $2)
-	   AND ($3 IS NULL OR h.path OPERATOR(cfgmgr.<@) $3)
-	 ORDER BY h.changeset DESC, h.id DESC
-$$;
+	AS 'MODULE_PATHNAME', 'cfgmgr_history' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 100;
 COMMENT ON FUNCTION cfgmgr.history(text, text, cfgmgr.cfgpath) IS 'every change, newest first, optionally of one environment, service and path (and below)';
+
+CREATE FUNCTION cfgmgr.version_changeset(version text)
+RETURNS bigint
+	AS 'MODULE_PATHNAME', 'cfgmgr_version_changeset' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+COMMENT ON FUNCTION cfgmgr.version_changeset(text) IS 'the changeset a version (tag, changeset id or time) names';
+
+CREATE FUNCTION cfgmgr.rollback(env text, to_version text, service text DEFAULT NULL)
+RETURNS bigint
+	AS 'MODULE_PATHNAME', 'cfgmgr_rollback' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION cfgmgr.rollback(text, text, text) IS 'a new changeset making what an environment stores equal to a version';
+
+CREATE FUNCTION cfgmgr.diff_versions(env text, service text, from_version text,
+									 to_version text DEFAULT NULL, provider text DEFAULT NULL)
+RETURNS TABLE(service text, path text, kind text, left_value jsonb, right_value jsonb,
+			  expected bool, reason text, remediation text)
+	AS 'MODULE_PATHNAME', 'cfgmgr_diff_versions' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 20;
+COMMENT ON FUNCTION cfgmgr.diff_versions(text, text, text, text, text) IS 'resolved configuration of an environment at one version against another, leaf by leaf';
 
 CREATE FUNCTION cfgmgr.tag(name text, note text DEFAULT NULL)
 RETURNS bigint
@@ -60,7 +64,9 @@ BEGIN
 	IF EXISTS (SELECT FROM cfgmgr.tag t WHERE t.name OPERATOR(pg_catalog.=) tag.name) THEN
 		RAISE EXCEPTION 'tag "%" already exists', name USING ERRCODE = '42710';
 	END IF;
-	SELECT max(c.id) INTO cs FROM cfgmgr.changeset c;
+	-- the newest committed changeset, in commit order
+	SELECT c.id INTO cs FROM cfgmgr.changeset c
+	 WHERE c.commit_seq IS NOT NULL ORDER BY c.commit_seq DESC LIMIT 1;
 	IF cs IS NULL THEN
 		RAISE EXCEPTION 'there is no changeset to tag' USING ERRCODE = 'CM005',
 			HINT = 'Tag after the first configuration change.';
@@ -72,7 +78,7 @@ $$;
 COMMENT ON FUNCTION cfgmgr.tag(text, text) IS 'labels the latest changeset with a name; returns its id';
 
 CREATE VIEW cfgmgr.tags WITH (security_invoker = true) AS
-SELECT t.name, t.changeset, t.note, c.at AS changeset_at, c.message AS changeset_message,
+SELECT t.name, t.changeset, t.note, c.committed_at AS changeset_at, c.message AS changeset_message,
 	   t.created_at, t.created_by
   FROM cfgmgr.tag t
   JOIN cfgmgr.changeset c ON c.id OPERATOR(pg_catalog.=) t.changeset;

@@ -20,7 +20,7 @@ RETURNS bigint
 COMMENT ON FUNCTION cfgmgr.import_json(text, text, text, text, bool, text) IS 'stores a JSON document of paths and values in one changeset, like import_yaml; returns the changeset id, NULL when nothing changed';
 
 CREATE FUNCTION cfgmgr.export_yaml(env text, service text, provider text DEFAULT NULL,
-								   resolved bool DEFAULT true)
+								   resolved bool DEFAULT true, as_of text DEFAULT NULL)
 RETURNS text
 	AS 'MODULE_PATHNAME', 'cfgmgr_export_yaml' LANGUAGE C STABLE PARALLEL RESTRICTED;
-COMMENT ON FUNCTION cfgmgr.export_yaml(text, text, text, bool) IS 'deterministic YAML of the resolved configuration, or (resolved => false) of the environment''s own entries, tombstones included, which import_yaml(..., replace => true) restores exactly';
+COMMENT ON FUNCTION cfgmgr.export_yaml(text, text, text, bool, text) IS 'deterministic YAML of the resolved configuration, or (resolved => false) of the environment''s own entries, tombstones included, which import_yaml(..., replace => true) restores exactly; as_of (a tag, changeset id or time) exports a version';

@@ -1,0 +1,720 @@
+/*-------------------------------------------------------------------------
+ *
+ * cfg_version.c
+ *	  Versions of the configuration: naming a version (tag, changeset id
+ *	  or time), the environment tree and schema version as of a version,
+ *	  and the functions built on them: history, rollback, diff_versions.
+ *
+ * A version is a committed changeset.  Changesets are ordered by
+ * commit_seq, drawn while the transaction commits under a lock held until
+ * its commit is visible (cfg_write.c), so "the configuration as of
+ * changeset N" is exactly what a reader saw right after N committed: every
+ * change of a changeset whose commit_seq is not greater than N's.
+ *
+ * Copyright (c) 2026, cfgmgr developers
+ *
+ * src/cfg_version.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "executor/tstoreReceiver.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "nodes/params.h"
+#include "nodes/parsenodes.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/resowner.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#include "cfg_errcodes.h"
+#include "cfgmgr.h"
+#include "cfgpath.h"
+
+PG_FUNCTION_INFO_V1(cfgmgr_version_changeset);
+PG_FUNCTION_INFO_V1(cfgmgr_history);
+PG_FUNCTION_INFO_V1(cfgmgr_rollback);
+PG_FUNCTION_INFO_V1(cfgmgr_diff_versions);
+
+static SPIPlanPtr plan_tag = NULL;
+static SPIPlanPtr plan_changeset = NULL;
+static SPIPlanPtr plan_time = NULL;
+static SPIPlanPtr plan_chain = NULL;
+static SPIPlanPtr plan_schema = NULL;
+static SPIPlanPtr plan_history[8];
+static SPIPlanPtr plan_env_existed = NULL;
+static SPIPlanPtr plan_rb_delete = NULL;
+static SPIPlanPtr plan_rb_upsert = NULL;
+
+/* ---------------------------------------------------------------------
+ * Naming a version
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * Parse s as a timestamptz.  Input errors (class 22) mean "not a time";
+ * anything else (a cancel, out of memory) propagates.
+ */
+static bool
+CfgTryTimestamp(const char *s, TimestampTz *ts)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	volatile bool ok = false;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		*ts = DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in, CStringGetDatum(s),
+													  ObjectIdGetDatum(InvalidOid),
+													  Int32GetDatum(-1)));
+		ok = true;
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION)
+			ReThrowError(edata);
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+/* Read (id, commit_seq) from the first row of the last SPI result. */
+static bool
+CfgVersionFromResult(CfgVersion *v, bool *committed)
+{
+	bool		isnull;
+
+	if (SPI_processed == 0)
+		return false;
+	v->changeset = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	v->seq = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	*committed = !isnull;
+	return true;
+}
+
+static void
+CfgNotCommitted(const char *version, int64 changeset)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_CFGMGR_CONFIGURATION_NOT_FOUND),
+			 errmsg("version \"%s\" (changeset " INT64_FORMAT ") has not committed", version, changeset),
+			 errdetail("Only committed changesets are versions of the configuration.")));
+}
+
+/*
+ * What a version string names: a tag, a changeset id (digits), or a time
+ * (timestamptz input syntax; the newest changeset committed at or before
+ * it).  Tags are looked up first.  Raises CM005 when nothing matches.
+ */
+CfgVersion
+CfgParseVersion(const char *version)
+{
+	CfgVersion	v = {0, 0};
+	bool		committed = false;
+	Datum		arg;
+	int			ret;
+	size_t		len = strlen(version);
+	bool		digits = len > 0 && len <= 18 && strspn(version, "0123456789") == len;
+	TimestampTz ts;
+
+	if (len == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("version must not be empty"),
+				 errhint("Name a version by tag, changeset id or time.")));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	arg = CStringGetTextDatum(version);
+	ret = SPI_execute_plan(CfgKeepPlan(&plan_tag,
+								   "SELECT c.id, c.commit_seq FROM cfgmgr.tag t"
+								   " JOIN cfgmgr.changeset c ON c.id OPERATOR(pg_catalog.=) t.changeset"
+								   " WHERE t.name OPERATOR(pg_catalog.=) $1",
+								   1, (Oid[]) {TEXTOID}),
+						   &arg, NULL, true, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read cfgmgr.tag: %s", SPI_result_code_string(ret));
+	if (CfgVersionFromResult(&v, &committed))
+	{
+		SPI_finish();
+		if (!committed)
+			CfgNotCommitted(version, v.changeset);
+		return v;
+	}
+	if (digits)
+	{
+		arg = Int64GetDatum(strtoi64(version, NULL, 10));
+		ret = SPI_execute_plan(CfgKeepPlan(&plan_changeset,
+									   "SELECT c.id, c.commit_seq FROM cfgmgr.changeset c"
+									   " WHERE c.id OPERATOR(pg_catalog.=) $1",
+									   1, (Oid[]) {INT8OID}),
+							   &arg, NULL, true, 1);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "could not read cfgmgr.changeset: %s", SPI_result_code_string(ret));
+		if (!CfgVersionFromResult(&v, &committed))
+			ereport(ERROR,
+					(errcode(ERRCODE_CFGMGR_CONFIGURATION_NOT_FOUND),
+					 errmsg("version \"%s\" does not exist: there is no changeset %s", version, version),
+					 errhint("See cfgmgr.history() for changesets and cfgmgr.tags for tags.")));
+		SPI_finish();
+		if (!committed)
+			CfgNotCommitted(version, v.changeset);
+		return v;
+	}
+	SPI_finish();
+
+	if (!CfgTryTimestamp(version, &ts))
+		ereport(ERROR,
+				(errcode(ERRCODE_CFGMGR_CONFIGURATION_NOT_FOUND),
+				 errmsg("version \"%s\" does not exist", version),
+				 errdetail("A version is a tag name, a changeset id or a timestamp; \"%s\" is no tag and no time.",
+						   version),
+				 errhint("See cfgmgr.tags for tags.")));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	arg = TimestampTzGetDatum(ts);
+	ret = SPI_execute_plan(CfgKeepPlan(&plan_time,
+								   "SELECT c.id, c.commit_seq FROM cfgmgr.changeset c"
+								   " WHERE c.committed_at OPERATOR(pg_catalog.<=) $1"
+								   " ORDER BY c.committed_at DESC, c.commit_seq DESC LIMIT 1",
+								   1, (Oid[]) {TIMESTAMPTZOID}),
+						   &arg, NULL, true, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read cfgmgr.changeset: %s", SPI_result_code_string(ret));
+	if (!CfgVersionFromResult(&v, &committed))
+		ereport(ERROR,
+				(errcode(ERRCODE_CFGMGR_CONFIGURATION_NOT_FOUND),
+				 errmsg("version \"%s\" does not exist: no change had committed by then", version)));
+	SPI_finish();
+	return v;
+}
+
+/*
+ * cfgmgr.version_changeset(version text) RETURNS bigint: the changeset a
+ * version names.
+ */
+Datum
+cfgmgr_version_changeset(PG_FUNCTION_ARGS)
+{
+	CfgVersion	v = CfgParseVersion(CfgArgText(fcinfo, 0, "version"));
+
+	PG_RETURN_INT64(v.changeset);
+}
+
+/* ---------------------------------------------------------------------
+ * The catalog as of a version
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * The chain (root first) of the environment called envname as of commit
+ * sequence seq, from cfgmgr.environment_change.  The CfgEnv entries carry
+ * id, parent_id, name and depth only.  CM006 when no environment had that
+ * name then.
+ */
+int
+CfgEnvChainAsOf(const char *envname, int64 seq, const char *version, CfgEnv **chain)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Datum		args[2];
+	int			ret;
+	uint64		i,
+				n;
+
+	args[0] = CStringGetTextDatum(envname);
+	args[1] = Int64GetDatum(seq);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_plan(CfgKeepPlan(&plan_chain,
+								   "WITH RECURSIVE st AS ("
+								   " SELECT DISTINCT ON (x.env_id) x.env_id, x.name, x.parent_id, x.op"
+								   " FROM cfgmgr.environment_change x"
+								   " JOIN cfgmgr.changeset c ON c.id OPERATOR(pg_catalog.=) x.changeset"
+								   " WHERE c.commit_seq OPERATOR(pg_catalog.<=) $2"
+								   " ORDER BY x.env_id, x.id DESC),"
+								   " ch(env_id, name, parent_id, depth) AS ("
+								   " SELECT st.env_id, st.name, st.parent_id, 0 FROM st"
+								   " WHERE st.name OPERATOR(pg_catalog.=) $1 AND st.op OPERATOR(pg_catalog.<>) 'drop'"
+								   " UNION ALL"
+								   " SELECT st.env_id, st.name, st.parent_id, ch.depth OPERATOR(pg_catalog.+) 1"
+								   " FROM st JOIN ch ON st.env_id OPERATOR(pg_catalog.=) ch.parent_id"
+								   " WHERE ch.depth OPERATOR(pg_catalog.<) 1000)"
+								   " SELECT ch.env_id, ch.name::pg_catalog.text, COALESCE(ch.parent_id, 0)"
+								   " FROM ch ORDER BY ch.depth DESC",
+								   2, (Oid[]) {TEXTOID, INT8OID}),
+						   args, NULL, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read cfgmgr.environment_change: %s", SPI_result_code_string(ret));
+	n = SPI_processed;
+	if (n == 0)
+	{
+		bool		exists_now = CfgLookupEnv(CfgGetCatalog(), envname, true) != NULL;
+
+		SPI_finish();
+		ereport(ERROR,
+				(errcode(ERRCODE_CFGMGR_ENVIRONMENT_NOT_FOUND),
+				 exists_now ?
+				 errmsg("environment \"%s\" did not exist at version \"%s\"", envname, version) :
+				 errmsg("environment \"%s\" does not exist", envname)));
+	}
+	if (n > CFG_MAX_DEPTH)
+		ereport(ERROR,
+				(errcode(ERRCODE_CFGMGR_CIRCULAR_DEPENDENCY),
+				 errmsg("environment \"%s\" had a too deep parent chain at version \"%s\"", envname, version)));
+	for (i = 0; i < n; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		CfgEnv	   *e = MemoryContextAllocZero(caller, sizeof(CfgEnv));
+
+		e->id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+		e->name = MemoryContextStrdup(caller,
+									  TextDatumGetCString(SPI_getbinval(tup, desc, 2, &isnull)));
+		e->parent_id = DatumGetInt32(SPI_getbinval(tup, desc, 3, &isnull));
+		e->depth = (int) i;
+		chain[i] = e;
+	}
+	SPI_finish();
+	return (int) n;
+}
+
+/* The version of svc's schema in force at commit sequence seq (0: none). */
+int32
+CfgSchemaVersionAsOf(int32 svc_id, int64 seq)
+{
+	Datum		args[2];
+	int			ret;
+	bool		isnull;
+	int32		version = 0;
+
+	args[0] = Int32GetDatum(svc_id);
+	args[1] = Int64GetDatum(seq);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_plan(CfgKeepPlan(&plan_schema,
+								   "SELECT pg_catalog.max(s.version) FROM cfgmgr.service_schema s"
+								   " JOIN cfgmgr.changeset c ON c.id OPERATOR(pg_catalog.=) s.changeset"
+								   " WHERE s.service_id OPERATOR(pg_catalog.=) $1"
+								   " AND c.commit_seq OPERATOR(pg_catalog.<=) $2",
+								   2, (Oid[]) {INT4OID, INT8OID}),
+						   args, NULL, true, 1);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not read cfgmgr.service_schema: %s", SPI_result_code_string(ret));
+	version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (isnull)
+		version = 0;
+	SPI_finish();
+	return version;
+}
+
+/* ---------------------------------------------------------------------
+ * history
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * cfgmgr.history(env text DEFAULT NULL, service text DEFAULT NULL,
+ *				  path cfgpath DEFAULT NULL)
+ *	 RETURNS TABLE(changeset bigint, at timestamptz, actor text,
+ *				   environment text, service text, path cfgpath,
+ *				   provider text, op text, old_value jsonb, new_value jsonb,
+ *				   message text)
+ *
+ * Every change, newest first (in the order the changes were made; for one
+ * key that is commit order, as writers of a key wait for each other's row
+ * lock), optionally of one environment, one service and one path with
+ * what is below it.  Each combination of filters has its own plan so
+ * each uses the history index.  Secret values are masked.
+ */
+Datum
+cfgmgr_history(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	CfgCatalog *cat;
+	int			mask = 0;
+	Datum		args[5] = {0, 0, 0, 0, 0};
+	char		nulls[5] = {'n', 'n', 'n', 'n', 'n'};
+	StringInfoData sql;
+	ParamListInfo params;
+	DestReceiver *dest;
+	SPIExecuteOptions opts;
+	int			i,
+				ret;
+
+	InitMaterializedSRF(fcinfo, 0);
+	cat = CfgGetCatalog();
+	if (!PG_ARGISNULL(0))
+	{
+		CfgEnv	   *env = CfgLookupEnv(cat, text_to_cstring(PG_GETARG_TEXT_PP(0)), false);
+
+		args[0] = Int32GetDatum(env->id);
+		args[3] = CStringGetTextDatum(env->name);
+		nulls[0] = nulls[3] = ' ';
+		mask |= 1;
+	}
+	if (!PG_ARGISNULL(1))
+	{
+		CfgService *svc = CfgLookupService(cat, text_to_cstring(PG_GETARG_TEXT_PP(1)), false);
+
+		args[1] = Int32GetDatum(svc->id);
+		args[4] = CStringGetTextDatum(svc->name);
+		nulls[1] = nulls[4] = ' ';
+		mask |= 2;
+	}
+	if (!PG_ARGISNULL(2))
+	{
+		CfgPath    *p = PG_GETARG_CFGPATH_PP(2);
+
+		args[2] = PointerGetDatum(cstring_to_text_with_len(CFGPATH_DATA(p), CFGPATH_LEN(p)));
+		nulls[2] = ' ';
+		mask |= 4;
+	}
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (plan_history[mask] == NULL)
+	{
+		initStringInfo(&sql);
+		/*
+		 * With an environment or service filter its name is a parameter:
+		 * joining it per row makes the generic plan a nested loop.
+		 */
+		appendStringInfo(&sql,
+						 "SELECT h.changeset, h.at, h.actor, %s, %s,"
+						 " h.path, NULLIF(h.provider, '')::pg_catalog.text, h.op,"
+						 " CASE WHEN h.secret AND h.old_value IS NOT NULL THEN '\"********\"'::pg_catalog.jsonb"
+						 " ELSE h.old_value END,"
+						 " CASE WHEN h.secret AND h.new_value IS NOT NULL THEN '\"********\"'::pg_catalog.jsonb"
+						 " ELSE h.new_value END,"
+						 " h.message"
+						 " FROM cfgmgr.change h",
+						 (mask & 1) ? "$4" : "e.name::pg_catalog.text",
+						 (mask & 2) ? "$5" : "s.name::pg_catalog.text");
+		if (!(mask & 1))
+			appendStringInfoString(&sql, " JOIN cfgmgr.environment e ON e.id OPERATOR(pg_catalog.=) h.env_id");
+		if (!(mask & 2))
+			appendStringInfoString(&sql, " JOIN cfgmgr.service s ON s.id OPERATOR(pg_catalog.=) h.service_id");
+		appendStringInfoString(&sql, " WHERE true");
+		if (mask & 1)
+			appendStringInfoString(&sql, " AND h.env_id OPERATOR(pg_catalog.=) $1");
+		if (mask & 2)
+			appendStringInfoString(&sql, " AND h.service_id OPERATOR(pg_catalog.=) $2");
+		if (mask & 4)
+			appendStringInfoString(&sql, " AND h.path OPERATOR(cfgmgr.<@) $3::cfgmgr.cfgpath");
+		appendStringInfoString(&sql, " ORDER BY h.id DESC");
+		/* how many rows a filter selects varies a lot: plan every call */
+		(void) CfgKeepPlanOpts(&plan_history[mask], sql.data, 5,
+							   (Oid[]) {INT4OID, INT4OID, TEXTOID, TEXTOID, TEXTOID},
+							   CURSOR_OPT_CUSTOM_PLAN);
+	}
+	/* rows go straight from the executor into the result tuplestore */
+	params = makeParamList(5);
+	for (i = 0; i < 5; i++)
+	{
+		params->params[i].value = args[i];
+		params->params[i].isnull = nulls[i] == 'n';
+		params->params[i].pflags = PARAM_FLAG_CONST;
+		params->params[i].ptype = i < 2 ? INT4OID : TEXTOID;
+	}
+	params->numParams = 5;
+	dest = CreateTuplestoreDestReceiver();
+	SetTuplestoreDestReceiverParams(dest, rsinfo->setResult,
+									rsinfo->econtext->ecxt_per_query_memory,
+									true, rsinfo->setDesc,
+									"cfgmgr.history: unexpected row shape");
+	memset(&opts, 0, sizeof(opts));
+	opts.params = params;
+	opts.read_only = true;
+	opts.dest = dest;
+	ret = SPI_execute_plan_extended(plan_history[mask], &opts);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read cfgmgr.change: %s", SPI_result_code_string(ret));
+	dest->rDestroy(dest);
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/* ---------------------------------------------------------------------
+ * rollback
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * The stored rows of environment $1 (service $2, or all when NULL) as of
+ * commit sequence $3: per key the newest history row then, unless it
+ * removed the entry.
+ */
+#define PAST_ROWS \
+	"(SELECT * FROM (SELECT DISTINCT ON (h.service_id, h.path, h.provider)" \
+	" h.service_id, h.path, h.provider, h.op, h.new_value, h.secret FROM cfgmgr.change h" \
+	" JOIN cfgmgr.changeset c ON c.id OPERATOR(pg_catalog.=) h.changeset" \
+	" WHERE h.env_id OPERATOR(pg_catalog.=) $1" \
+	" AND ($2::pg_catalog.int4 IS NULL OR h.service_id OPERATOR(pg_catalog.=) $2)" \
+	" AND c.commit_seq OPERATOR(pg_catalog.<=) $3" \
+	" ORDER BY h.service_id, h.path, h.provider, h.id DESC) q" \
+	" WHERE q.op OPERATOR(pg_catalog.<>) 'unset')"
+
+/*
+ * cfgmgr.rollback(env text, to_version text, service text DEFAULT NULL)
+ *	 RETURNS bigint
+ *
+ * A new changeset that makes what env stores (for one service or all, for
+ * every provider qualifier, tombstones included) exactly what it stored
+ * at to_version.  History keeps both the original changes and the
+ * rollback; the environment tree and schemas are not rolled back.  Rows
+ * already equal are not rewritten.  The result is validated at commit like
+ * any other write.
+ */
+Datum
+cfgmgr_rollback(PG_FUNCTION_ARGS)
+{
+	char	   *envname = CfgArgText(fcinfo, 0, "environment");
+	char	   *version = CfgArgText(fcinfo, 1, "to_version");
+	CfgCatalog *cat = CfgGetCatalog();
+	CfgEnv	   *env = CfgLookupEnv(cat, envname, false);
+	CfgService *svc = NULL;
+	CfgVersion	v;
+	Datum		args[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+	Oid			types[4] = {INT4OID, INT4OID, INT8OID, TEXTOID};
+	StringInfoData msg;
+	int64		cs;
+	int			ret;
+
+	if (!PG_ARGISNULL(2))
+		svc = CfgLookupService(cat, text_to_cstring(PG_GETARG_TEXT_PP(2)), false);
+	v = CfgParseVersion(version);
+
+	args[0] = Int32GetDatum(env->id);
+	args[1] = svc ? Int32GetDatum(svc->id) : (Datum) 0;
+	nulls[1] = svc ? ' ' : 'n';
+	args[2] = Int64GetDatum(v.seq);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	/* the environment must have existed then (and be the same one) */
+	ret = SPI_execute_plan(CfgKeepPlan(&plan_env_existed,
+								   "SELECT x.op FROM cfgmgr.environment_change x"
+								   " JOIN cfgmgr.changeset c ON c.id OPERATOR(pg_catalog.=) x.changeset"
+								   " WHERE x.env_id OPERATOR(pg_catalog.=) $1"
+								   " AND c.commit_seq OPERATOR(pg_catalog.<=) $3"
+								   " ORDER BY x.id DESC LIMIT 1",
+								   3, types),
+						   args, nulls, true, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read cfgmgr.environment_change: %s", SPI_result_code_string(ret));
+	if (SPI_processed == 0 ||
+		strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1), "drop") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_CFGMGR_ENVIRONMENT_NOT_FOUND),
+				 errmsg("environment \"%s\" did not exist at version \"%s\"", envname, version),
+				 errdetail("Version \"%s\" is changeset " INT64_FORMAT ".", version, v.changeset),
+				 errhint("Roll back to a version from after the environment was created.")));
+	SPI_finish();
+
+	initStringInfo(&msg);
+	appendStringInfo(&msg, "rollback of environment %s", envname);
+	if (svc)
+		appendStringInfo(&msg, ", service %s,", svc->name);
+	appendStringInfo(&msg, " to version %s (changeset " INT64_FORMAT ")", version, v.changeset);
+	cs = CfgCurrentChangeset(msg.data);
+	args[3] = CStringGetTextDatum(msg.data);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_plan(CfgKeepPlan(&plan_rb_delete,
+								   "DELETE FROM cfgmgr.entry e WHERE e.env_id OPERATOR(pg_catalog.=) $1"
+								   " AND ($2::pg_catalog.int4 IS NULL OR e.service_id OPERATOR(pg_catalog.=) $2)"
+								   " AND NOT EXISTS (SELECT FROM " PAST_ROWS " p"
+								   " WHERE p.service_id OPERATOR(pg_catalog.=) e.service_id"
+								   " AND p.path OPERATOR(cfgmgr.=) e.path"
+								   " AND p.provider OPERATOR(pg_catalog.=) e.provider)",
+								   3, types),
+						   args, nulls, false, 0);
+	if (ret != SPI_OK_DELETE)
+		elog(ERROR, "could not roll back: %s", SPI_result_code_string(ret));
+	ret = SPI_execute_plan(CfgKeepPlan(&plan_rb_upsert,
+								   "INSERT INTO cfgmgr.entry AS e (env_id, service_id, path, provider, value,"
+								   " tombstone, secret, message, changeset)"
+								   " SELECT $1, p.service_id, p.path, p.provider, p.new_value,"
+								   " p.op OPERATOR(pg_catalog.=) 'block', p.secret, $4, 0 FROM " PAST_ROWS " p"
+								   " ON CONFLICT (env_id, service_id, path, provider) DO UPDATE"
+								   " SET value = excluded.value, tombstone = excluded.tombstone,"
+								   " secret = excluded.secret, message = excluded.message"
+								   " WHERE e.value IS DISTINCT FROM excluded.value"
+								   " OR e.tombstone IS DISTINCT FROM excluded.tombstone"
+								   " OR e.secret IS DISTINCT FROM excluded.secret",
+								   4, types),
+						   args, nulls, false, 0);
+	if (ret != SPI_OK_INSERT)
+		elog(ERROR, "could not roll back: %s", SPI_result_code_string(ret));
+	SPI_finish();
+	PG_RETURN_INT64(cs);
+}
+
+/* ---------------------------------------------------------------------
+ * diff_versions
+ * ---------------------------------------------------------------------
+ */
+typedef struct DiffOut
+{
+	ReturnSetInfo *rsinfo;
+	const char *env;
+	const char *service;
+	const char *provider;
+} DiffOut;
+
+/* The statement that would make the right side's value equal the left's. */
+static char *
+CfgRemediation(DiffOut *out, const char *path, CfgDiffKind kind, Jsonb *left)
+{
+	StringInfoData s;
+
+	initStringInfo(&s);
+	if (kind == CFG_DIFF_ONLY_RIGHT)
+		appendStringInfo(&s, "SELECT cfgmgr.unset(%s, %s, %s",
+						 quote_literal_cstr(out->env), quote_literal_cstr(out->service),
+						 quote_literal_cstr(path));
+	else
+		appendStringInfo(&s, "SELECT cfgmgr.set(%s, %s, %s, %s::jsonb",
+						 quote_literal_cstr(out->env), quote_literal_cstr(out->service),
+						 quote_literal_cstr(path),
+						 quote_literal_cstr(JsonbToCString(NULL, &left->root, VARSIZE(left))));
+	if (out->provider)
+		appendStringInfo(&s, ", provider => %s", quote_literal_cstr(out->provider));
+	if (kind == CFG_DIFF_ONLY_RIGHT)
+		appendStringInfoString(&s, ", block => true");
+	appendStringInfoString(&s, ");");
+	return s.data;
+}
+
+static void
+CfgDiffRow(void *arg, const char *path, int pathlen, CfgDiffKind kind, Jsonb *left, Jsonb *right)
+{
+	DiffOut    *out = arg;
+	Datum		values[8];
+	bool		nulls[8] = {false, false, false, false, false, false, true, false};
+
+	values[0] = CStringGetTextDatum(out->service);
+	values[1] = PointerGetDatum(cstring_to_text_with_len(path, pathlen));
+	values[2] = CStringGetTextDatum(CfgDiffKindName(kind));
+	if (left)
+		values[3] = JsonbPGetDatum(left);
+	else
+		nulls[3] = true;
+	if (right)
+		values[4] = JsonbPGetDatum(right);
+	else
+		nulls[4] = true;
+	values[5] = BoolGetDatum(false);
+	values[7] = CStringGetTextDatum(CfgRemediation(out, pnstrdup(path, pathlen), kind, left));
+	tuplestore_putvalues(out->rsinfo->setResult, out->rsinfo->setDesc, values, nulls);
+}
+
+static Jsonb *
+CfgDocAt(const char *env, const char *svc, const char *provider, const char *version)
+{
+	CfgResolved *res;
+
+	if (version == NULL)
+		res = CfgResolve(env, svc, provider, NULL, 0);
+	else
+		res = CfgResolveVersion(env, svc, provider, NULL, 0, version);
+	return CfgNodeToJsonb(res->root);
+}
+
+/*
+ * cfgmgr.diff_versions(env text, service text, from_version text,
+ *						to_version text DEFAULT NULL, provider text DEFAULT NULL)
+ *	 RETURNS TABLE(service text, path text, kind text, left_value jsonb,
+ *				   right_value jsonb, expected bool, reason text,
+ *				   remediation text)
+ *
+ * The resolved configuration of env at from_version (left) against
+ * to_version (right; NULL: the current configuration), leaf by leaf, with
+ * the columns of drift.  service NULL compares every service.  expected
+ * is false (declared variations are about environments, not versions);
+ * remediation is the statement that would bring the configuration back to
+ * from_version's value.
+ */
+Datum
+cfgmgr_diff_versions(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *env = CfgArgText(fcinfo, 0, "environment");
+	char	   *from = CfgArgText(fcinfo, 2, "from_version");
+	char	   *to = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
+	DiffOut		out;
+	List	   *services = NIL;
+	ListCell   *lc;
+	CfgCatalog *cat;
+
+	InitMaterializedSRF(fcinfo, 0);
+	out.rsinfo = rsinfo;
+	out.env = env;
+	out.provider = PG_ARGISNULL(4) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(4));
+	cat = CfgGetCatalog();
+	(void) CfgLookupEnv(cat, env, false);
+	/* both versions must exist, even when there is no service to compare */
+	(void) CfgParseVersion(from);
+	if (to)
+		(void) CfgParseVersion(to);
+	if (!PG_ARGISNULL(1))
+		services = list_make1(pstrdup(CfgLookupService(cat, text_to_cstring(PG_GETARG_TEXT_PP(1)), false)->name));
+	else
+	{
+		MemoryContext caller = CurrentMemoryContext;
+		int			ret;
+		uint64		i;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		ret = SPI_execute("SELECT s.name::pg_catalog.text FROM cfgmgr.service s ORDER BY s.name", true, 0);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "could not read cfgmgr.service: %s", SPI_result_code_string(ret));
+		for (i = 0; i < SPI_processed; i++)
+		{
+			char	   *name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+			MemoryContext old = MemoryContextSwitchTo(caller);
+
+			services = lappend(services, pstrdup(name));
+			MemoryContextSwitchTo(old);
+		}
+		SPI_finish();
+	}
+	foreach(lc, services)
+	{
+		char	   *svc = lfirst(lc);
+
+		out.service = svc;
+		CfgDiffJsonb(CfgDocAt(env, svc, out.provider, from),
+					 CfgDocAt(env, svc, out.provider, to),
+					 CfgDiffRow, &out);
+	}
+	return (Datum) 0;
+}
