@@ -26,7 +26,6 @@
 #include "utils/jsonb.h"
 
 #include "cfgmgr.h"
-#include "cfgpath.h"
 
 const char *
 CfgDiffKindName(CfgDiffKind kind)
@@ -45,13 +44,6 @@ CfgDiffKindName(CfgDiffKind kind)
 	return "changed";			/* not reached */
 }
 
-typedef struct DiffKey
-{
-	const char *key;
-	int			len;
-	JsonbValue	val;
-} DiffKey;
-
 typedef struct DiffState
 {
 	StringInfoData path;
@@ -63,23 +55,7 @@ typedef struct DiffState
 static bool
 CfgDiffDescends(JsonbValue *v)
 {
-	JsonbIterator *it;
-	JsonbValue	k;
-	JsonbIteratorToken tok;
-	bool		any = false;
-
-	if (v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data))
-		return false;
-	it = JsonbIteratorInit(v->val.binary.data);
-	while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
-	{
-		if (tok != WJB_KEY)
-			continue;
-		any = true;
-		if (!CfgLabelIsValid(k.val.string.val, k.val.string.len))
-			return false;
-	}
-	return any;
+	return v->type == jbvBinary && CfgJsonObjectOfLabels(v->val.binary.data);
 }
 
 static Jsonb *
@@ -95,43 +71,6 @@ CfgDiffType(JsonbValue *v)
 	if (v->type == jbvBinary)
 		return JsonContainerIsObject(v->val.binary.data) ? 10 : 11;
 	return (int) v->type;
-}
-
-/* The keys of an object container, in path order. */
-static DiffKey *
-CfgDiffKeys(JsonbContainer *c, int *n)
-{
-	int			max = JsonContainerSize(c);
-	DiffKey    *keys = palloc(sizeof(DiffKey) * Max(max, 1));
-	JsonbIterator *it = JsonbIteratorInit(c);
-	JsonbValue	k;
-	JsonbIteratorToken tok;
-	int			i = 0;
-
-	while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
-	{
-		if (tok != WJB_KEY)
-			continue;
-		keys[i].key = k.val.string.val;
-		keys[i].len = k.val.string.len;
-		(void) JsonbIteratorNext(&it, &keys[i].val, true);
-		i++;
-	}
-	*n = i;
-	/* jsonb orders keys by length first; paths order bytewise */
-	for (int a = 1; a < i; a++)
-	{
-		DiffKey		t = keys[a];
-		int			b = a - 1;
-
-		while (b >= 0 && CfgPathCmp(keys[b].key, keys[b].len, t.key, t.len) > 0)
-		{
-			keys[b + 1] = keys[b];
-			b--;
-		}
-		keys[b + 1] = t;
-	}
-	return keys;
 }
 
 static void CfgDiffOneSided(DiffState *st, JsonbValue *v, bool left);
@@ -158,14 +97,14 @@ CfgDiffOneSided(DiffState *st, JsonbValue *v, bool left)
 	if (CfgDiffDescends(v))
 	{
 		int			n;
-		DiffKey    *keys = CfgDiffKeys(v->val.binary.data, &n);
+		CfgJsonPair *keys = CfgJsonObjectPairs(v->val.binary.data, &n);
 		int			base = st->path.len;
 
 		check_stack_depth();
 		for (int i = 0; i < n; i++)
 		{
-			CfgDiffPush(st, keys[i].key, keys[i].len);
-			CfgDiffOneSided(st, &keys[i].val, left);
+			CfgDiffPush(st, keys[i].key, keys[i].keylen);
+			CfgDiffOneSided(st, &keys[i].value, left);
 			CfgDiffPop(st, base);
 		}
 		pfree(keys);
@@ -204,8 +143,8 @@ CfgDiffObjects(DiffState *st, JsonbContainer *l, JsonbContainer *r)
 {
 	int			nl,
 				nr;
-	DiffKey    *lk = CfgDiffKeys(l, &nl);
-	DiffKey    *rk = CfgDiffKeys(r, &nr);
+	CfgJsonPair *lk = CfgJsonObjectPairs(l, &nl);
+	CfgJsonPair *rk = CfgJsonObjectPairs(r, &nr);
 	int			i = 0,
 				j = 0;
 	int			base = st->path.len;
@@ -221,23 +160,23 @@ CfgDiffObjects(DiffState *st, JsonbContainer *l, JsonbContainer *r)
 		else if (j >= nr)
 			c = -1;
 		else
-			c = CfgPathCmp(lk[i].key, lk[i].len, rk[j].key, rk[j].len);
+			c = CfgKeyCmp(lk[i].key, lk[i].keylen, rk[j].key, rk[j].keylen);
 		if (c < 0)
 		{
-			CfgDiffPush(st, lk[i].key, lk[i].len);
-			CfgDiffOneSided(st, &lk[i].val, true);
+			CfgDiffPush(st, lk[i].key, lk[i].keylen);
+			CfgDiffOneSided(st, &lk[i].value, true);
 			i++;
 		}
 		else if (c > 0)
 		{
-			CfgDiffPush(st, rk[j].key, rk[j].len);
-			CfgDiffOneSided(st, &rk[j].val, false);
+			CfgDiffPush(st, rk[j].key, rk[j].keylen);
+			CfgDiffOneSided(st, &rk[j].value, false);
 			j++;
 		}
 		else
 		{
-			CfgDiffPush(st, lk[i].key, lk[i].len);
-			CfgDiffValues(st, &lk[i].val, &rk[j].val);
+			CfgDiffPush(st, lk[i].key, lk[i].keylen);
+			CfgDiffValues(st, &lk[i].value, &rk[j].value);
 			i++;
 			j++;
 		}

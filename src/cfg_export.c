@@ -74,6 +74,15 @@ static SPIPlanPtr plan_resolved = NULL;
 static SPIPlanPtr plan_stored = NULL;
 static SPIPlanPtr plan_stored_asof = NULL;
 
+/*
+ * An environment's own entries for one service and provider qualifier,
+ * from cfgmgr.entry (now) or cfgmgr.entries_at(seq) (as of a version).
+ */
+#define STORED_ROWS(from) \
+	"SELECT e.path::pg_catalog.text, e.value, e.tombstone, e.secret FROM " from \
+	" WHERE e.env_id OPERATOR(pg_catalog.=) $1 AND e.service_id OPERATOR(pg_catalog.=) $2" \
+	" AND e.provider OPERATOR(pg_catalog.=) $3"
+
 /* ---------------------------------------------------------------------
  * The source document
  * ---------------------------------------------------------------------
@@ -169,27 +178,10 @@ CfgExportFetch(const char *env, const char *svc, const char *provider,
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
 		if (as_of == NULL)
-			ret = SPI_execute_plan(CfgKeepPlan(&plan_stored,
-											   "SELECT e.path::pg_catalog.text, e.value, e.tombstone, e.secret"
-											   " FROM cfgmgr.entry e"
-											   " WHERE e.env_id OPERATOR(pg_catalog.=) $1"
-											   " AND e.service_id OPERATOR(pg_catalog.=) $2"
-											   " AND e.provider OPERATOR(pg_catalog.=) $3",
-											   3, types),
+			ret = SPI_execute_plan(CfgKeepPlan(&plan_stored, STORED_ROWS("cfgmgr.entry e"), 3, types),
 								   args, NULL, true, 0);
 		else
-			ret = SPI_execute_plan(CfgKeepPlan(&plan_stored_asof,
-											   "SELECT h.path::pg_catalog.text, h.new_value,"
-											   " h.op OPERATOR(pg_catalog.=) 'block', h.secret FROM ("
-											   " SELECT DISTINCT ON (h.path) h.path, h.op, h.new_value, h.secret"
-											   " FROM cfgmgr.change h"
-											   " JOIN cfgmgr.changeset c ON c.id OPERATOR(pg_catalog.=) h.changeset"
-											   " WHERE h.env_id OPERATOR(pg_catalog.=) $1"
-											   " AND h.service_id OPERATOR(pg_catalog.=) $2"
-											   " AND h.provider OPERATOR(pg_catalog.=) $3"
-											   " AND c.commit_seq OPERATOR(pg_catalog.<=) $4"
-											   " ORDER BY h.path, h.id DESC) h"
-											   " WHERE h.op OPERATOR(pg_catalog.<>) 'unset'",
+			ret = SPI_execute_plan(CfgKeepPlan(&plan_stored_asof, STORED_ROWS("cfgmgr.entries_at($4) e"),
 											   4, types),
 								   args, NULL, true, 0);
 		if (ret != SPI_OK_SELECT)
@@ -446,57 +438,6 @@ YamlWriteScalar(YamlOut *out, JsonbValue *v)
  * Writing JSON values (no paths, no tags)
  * ---------------------------------------------------------------------
  */
-typedef struct YamlPair
-{
-	const char *key;
-	int			keylen;
-	JsonbValue	value;
-} YamlPair;
-
-static int
-YamlKeyCmp(const char *a, int alen, const char *b, int blen)
-{
-	int			c = memcmp(a, b, Min(alen, blen));
-
-	if (c != 0)
-		return c;
-	return alen < blen ? -1 : alen > blen ? 1 : 0;
-}
-
-static int
-YamlPairCmp(const void *a, const void *b)
-{
-	const YamlPair *pa = (const YamlPair *) a;
-	const YamlPair *pb = (const YamlPair *) b;
-
-	return YamlKeyCmp(pa->key, pa->keylen, pb->key, pb->keylen);
-}
-
-/* The pairs of an object, sorted by key bytes. */
-static YamlPair *
-YamlObjectPairs(JsonbContainer *c, int *npairs)
-{
-	int			n = JsonContainerSize(c);
-	YamlPair   *pairs = palloc(sizeof(YamlPair) * Max(n, 1));
-	JsonbIterator *it = JsonbIteratorInit(c);
-	JsonbValue	k;
-	JsonbIteratorToken tok;
-	int			i = 0;
-
-	while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
-	{
-		if (tok != WJB_KEY)
-			continue;
-		pairs[i].key = k.val.string.val;
-		pairs[i].keylen = k.val.string.len;
-		(void) JsonbIteratorNext(&it, &pairs[i].value, true);
-		i++;
-	}
-	*npairs = i;
-	qsort(pairs, i, sizeof(YamlPair), YamlPairCmp);
-	return pairs;
-}
-
 static bool
 YamlIsContainer(JsonbValue *v, bool *object, bool *empty)
 {
@@ -555,7 +496,7 @@ static void
 YamlWriteJsonMapping(YamlOut *out, JsonbContainer *c, int indent, bool first_inline)
 {
 	int			n;
-	YamlPair   *pairs = YamlObjectPairs(c, &n);
+	CfgJsonPair *pairs = CfgJsonObjectPairs(c, &n);
 	int			i;
 
 	for (i = 0; i < n; i++)
@@ -613,7 +554,7 @@ static void
 YamlWriteResolved(YamlOut *out, JsonbContainer *c, int indent)
 {
 	int			n;
-	YamlPair   *pairs = YamlObjectPairs(c, &n);
+	CfgJsonPair *pairs = CfgJsonObjectPairs(c, &n);
 	int			i;
 
 	check_stack_depth();
@@ -628,15 +569,7 @@ YamlWriteResolved(YamlOut *out, JsonbContainer *c, int indent)
 		YamlWriteKey(out, pairs[i].key, pairs[i].keylen, indent);
 		if (YamlIsContainer(v, &object, &empty) && object && !empty)
 		{
-			int			m;
-			YamlPair   *sub = YamlObjectPairs(v->val.binary.data, &m);
-			bool		labels = true;
-			int			j;
-
-			for (j = 0; j < m && labels; j++)
-				labels = CfgDocPathKeyKind(sub[j].key, sub[j].keylen) == CFG_KEY_LABEL;
-			pfree(sub);
-			if (labels)
+			if (CfgJsonObjectOfLabels(v->val.binary.data))
 			{
 				appendStringInfoChar(&out->buf, '\n');
 				YamlWriteResolved(out, v->val.binary.data, indent + 2);
@@ -770,7 +703,7 @@ ExEntryCmp(const void *a, const void *b)
 	const ExEntry *ea = (const ExEntry *) a;
 	const ExEntry *eb = (const ExEntry *) b;
 
-	return YamlKeyCmp(ea->key, ea->keylen, eb->key, eb->keylen);
+	return CfgKeyCmp(ea->key, ea->keylen, eb->key, eb->keylen);
 }
 
 static void

@@ -523,7 +523,8 @@ CfgDocCheckDepth(CfgDocState *st, CfgDocNode *node, int depth)
 	check_stack_depth();
 }
 
-static void
+/* A scalar node as a jsonb scalar. */
+void
 CfgDocScalarValue(CfgDocNode *node, JsonbValue *v)
 {
 	switch ((CfgDocKind) node->kind)
@@ -778,6 +779,21 @@ CfgImportRefuseSecrets(CfgImportRows *r)
  */
 
 /*
+ * A fresh document state with the expansion budget for inputlen bytes of
+ * input: aliases and merge keys may expand to CFG_DOC_EXPANSION times the
+ * input, with a floor for small documents.
+ */
+void
+CfgDocStateInit(CfgDocState *st, const char *format, Size inputlen)
+{
+	memset(st, 0, sizeof(*st));
+	st->format = format;
+	st->inputlen = inputlen;
+	st->max_nodes = Max(CFG_DOC_MIN_NODES, CFG_DOC_EXPANSION * (int64) inputlen);
+	st->max_bytes = Max(CFG_DOC_MIN_BYTES, CFG_DOC_EXPANSION * (int64) inputlen);
+}
+
+/*
  * Store the rows for (env_id, svc_id, provider); with replace, first remove
  * the entries the document does not name.  Returns the number of entries
  * inserted, updated or deleted.
@@ -930,11 +946,7 @@ CfgImportRun(FunctionCallInfo fcinfo, const char *format, CfgDocReader reader)
 	old = MemoryContextSwitchTo(cxt);
 
 	doc = PG_GETARG_TEXT_PP(2);
-	memset(&st, 0, sizeof(st));
-	st.format = format;
-	st.inputlen = VARSIZE_ANY_EXHDR(doc);
-	st.max_nodes = Max(CFG_DOC_MIN_NODES, CFG_DOC_EXPANSION * (int64) st.inputlen);
-	st.max_bytes = Max(CFG_DOC_MIN_BYTES, CFG_DOC_EXPANSION * (int64) st.inputlen);
+	CfgDocStateInit(&st, format, VARSIZE_ANY_EXHDR(doc));
 	root = reader(&st, VARDATA_ANY(doc), VARSIZE_ANY_EXHDR(doc));
 	Assert(root->kind == CFG_DOC_MAP);
 	if (root->flags & (CFG_DOC_F_BLOCK | CFG_DOC_F_SECRET | CFG_DOC_F_VALUE))

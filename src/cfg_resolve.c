@@ -52,30 +52,21 @@ static SPIPlanPtr plan_all_asof = NULL;
 static SPIPlanPtr plan_path_asof = NULL;
 static SPIPlanPtr plan_annotations = NULL;
 
-#define FETCH_COLUMNS \
+/*
+ * The entries of the chain's environments for the service and provider;
+ * FROM cfgmgr.entry (now) or cfgmgr.entries_at(seq) (as of a version: the
+ * same rows as they were then), optionally only those at a path, its
+ * ancestors and its descendants.
+ */
+#define FETCH_SELECT \
 	"SELECT e.env_id, e.path::pg_catalog.text, e.provider OPERATOR(pg_catalog.<>) '', e.value," \
-	" e.tombstone, e.secret, e.changeset FROM cfgmgr.entry e" \
+	" e.tombstone, e.secret, e.changeset"
+#define FETCH_WHERE \
 	" WHERE e.env_id OPERATOR(pg_catalog.=) ANY ($1) AND e.service_id OPERATOR(pg_catalog.=) $2" \
 	" AND (e.provider OPERATOR(pg_catalog.=) '' OR e.provider OPERATOR(pg_catalog.=) $3)"
-
-/*
- * The same rows as of a version (res->as_of_seq): for every key of the
- * chain's environments, the newest history row among the changesets that
- * had committed by then ($4), unless that row removed the entry.  For one
- * key, history ids follow commit order (writers of a key wait for each
- * other's row lock), so the newest id is the newest committed state.
- */
-#define FETCH_ASOF_COLUMNS(pathcond) \
-	"SELECT h.env_id, h.path::pg_catalog.text, h.provider OPERATOR(pg_catalog.<>) '', h.new_value," \
-	" h.op OPERATOR(pg_catalog.=) 'block', h.secret, h.changeset FROM (" \
-	" SELECT DISTINCT ON (h.env_id, h.path, h.provider) h.env_id, h.path, h.provider, h.op," \
-	" h.new_value, h.secret, h.changeset FROM cfgmgr.change h" \
-	" JOIN cfgmgr.changeset c ON c.id OPERATOR(pg_catalog.=) h.changeset" \
-	" WHERE h.env_id OPERATOR(pg_catalog.=) ANY ($1) AND h.service_id OPERATOR(pg_catalog.=) $2" \
-	" AND (h.provider OPERATOR(pg_catalog.=) '' OR h.provider OPERATOR(pg_catalog.=) $3)" \
-	" AND c.commit_seq OPERATOR(pg_catalog.<=) $4" pathcond \
-	" ORDER BY h.env_id, h.path, h.provider, h.id DESC) h" \
-	" WHERE h.op OPERATOR(pg_catalog.<>) 'unset'"
+#define FETCH_PATH \
+	" AND (e.path OPERATOR(cfgmgr.<@) $4::cfgmgr.cfgpath" \
+	" OR e.path OPERATOR(cfgmgr.=) ANY ($5::cfgmgr.cfgpath[]))"
 
 /*
  * Fetch the entries of res->chain for svc into res->rows, in application
@@ -90,6 +81,8 @@ CfgFetchRows(CfgResolved *res, CfgService *svc, const char *path, int pathlen)
 	Datum	   *ids = palloc(sizeof(Datum) * res->nchain);
 	Datum		args[6];
 	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	Oid			types[6] = {INT4ARRAYOID, INT4OID, TEXTOID, TEXTOID, TEXTARRAYOID, INT8OID};
+	int			nargs = 3;
 	SPIPlanPtr	plan;
 	int			ret;
 	uint64		i;
@@ -103,52 +96,32 @@ CfgFetchRows(CfgResolved *res, CfgService *svc, const char *path, int pathlen)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (path == NULL && res->as_of_seq == 0)
+	if (path != NULL)
 	{
-		Oid			types[3] = {INT4ARRAYOID, INT4OID, TEXTOID};
-
-		plan = CfgKeepPlan(&plan_all, FETCH_COLUMNS, 3, types);
-	}
-	else if (path == NULL)
-	{
-		Oid			types[4] = {INT4ARRAYOID, INT4OID, TEXTOID, INT8OID};
-
-		args[3] = Int64GetDatum(res->as_of_seq);
-		plan = CfgKeepPlan(&plan_all_asof, FETCH_ASOF_COLUMNS(""), 4, types);
-	}
-	else
-	{
-		Oid			types[6] = {INT4ARRAYOID, INT4OID, TEXTOID, TEXTOID, TEXTARRAYOID, INT8OID};
 		Datum	   *anc = palloc(sizeof(Datum) * (pathlen / 2 + 1));
 		int			nanc = 0;
 
 		for (j = 0; j < pathlen; j++)
 			if (path[j] == '.')
 				anc[nanc++] = PointerGetDatum(cstring_to_text_with_len(path, j));
-		if (res->as_of_seq == 0)
-		{
-			args[3] = PointerGetDatum(cstring_to_text_with_len(path, pathlen));
-			args[4] = PointerGetDatum(construct_array(anc, nanc, TEXTOID, -1, false, TYPALIGN_INT));
-			plan = CfgKeepPlan(&plan_path,
-								  FETCH_COLUMNS
-								  " AND (e.path OPERATOR(cfgmgr.<@) $4::cfgmgr.cfgpath"
-								  " OR e.path OPERATOR(cfgmgr.=) ANY ($5::cfgmgr.cfgpath[]))",
-								  5, types);
-		}
-		else
-		{
-			types[3] = INT8OID;
-			types[4] = TEXTOID;
-			types[5] = TEXTARRAYOID;
-			args[3] = Int64GetDatum(res->as_of_seq);
-			args[4] = PointerGetDatum(cstring_to_text_with_len(path, pathlen));
-			args[5] = PointerGetDatum(construct_array(anc, nanc, TEXTOID, -1, false, TYPALIGN_INT));
-			plan = CfgKeepPlan(&plan_path_asof,
-								  FETCH_ASOF_COLUMNS(" AND (h.path OPERATOR(cfgmgr.<@) $5::cfgmgr.cfgpath"
-													 " OR h.path OPERATOR(cfgmgr.=) ANY ($6::cfgmgr.cfgpath[]))"),
-								  6, types);
-		}
+		args[nargs++] = PointerGetDatum(cstring_to_text_with_len(path, pathlen));
+		args[nargs++] = PointerGetDatum(construct_array(anc, nanc, TEXTOID, -1, false, TYPALIGN_INT));
 	}
+	if (res->as_of_seq != 0)
+		args[nargs++] = Int64GetDatum(res->as_of_seq);
+
+	if (path == NULL && res->as_of_seq == 0)
+		plan = CfgKeepPlan(&plan_all, FETCH_SELECT " FROM cfgmgr.entry e" FETCH_WHERE, 3, types);
+	else if (path == NULL)
+		plan = CfgKeepPlan(&plan_all_asof, FETCH_SELECT " FROM cfgmgr.entries_at($4) e" FETCH_WHERE,
+						   4, (Oid[]) {INT4ARRAYOID, INT4OID, TEXTOID, INT8OID});
+	else if (res->as_of_seq == 0)
+		plan = CfgKeepPlan(&plan_path, FETCH_SELECT " FROM cfgmgr.entry e" FETCH_WHERE FETCH_PATH,
+						   5, types);
+	else
+		plan = CfgKeepPlan(&plan_path_asof,
+						   FETCH_SELECT " FROM cfgmgr.entries_at($6) e" FETCH_WHERE FETCH_PATH,
+						   6, types);
 
 	ret = SPI_execute_plan(plan, args, nulls, true, 0);
 	if (ret != SPI_OK_SELECT)

@@ -45,22 +45,11 @@
 PG_FUNCTION_INFO_V1(cfgmgr_tree_environments);
 PG_FUNCTION_INFO_V1(cfgmgr_tree_json_flow);
 
-/*
- * Fields of the document tree (cfg_yaml.h), in one place: when the tree
- * moves them (a union), only these change.
- */
-#define TreeItems(node)		((node)->u.items)
-#define TreeTarget(node)	((node)->u.target)
-#define TreeNum(node)		((node)->u.num)
-
-/* at least this many nodes may be visited, else 10x the input's bytes */
-#define TREE_MIN_NODES		100000
-
 static CfgDocNode *
 TreeDeref(CfgDocState *st, CfgDocNode *node)
 {
 	if (node->kind == CFG_DOC_ALIAS)
-		node = TreeTarget(node);
+		node = node->u.target;
 	if (++st->nodes > st->max_nodes)
 		CfgDocError(st, node->line, node->column,
 					"aliases and merge keys expand to more than %lld nodes",
@@ -75,30 +64,6 @@ TreeRefuseTags(CfgDocState *st, CfgDocNode *node)
 	if (node->flags & (CFG_DOC_F_BLOCK | CFG_DOC_F_SECRET | CFG_DOC_F_VALUE))
 		CfgDocError(st, node->line, node->column,
 					"tags !block, !value and !secret cannot be used in environments.yaml");
-}
-
-static void
-TreeScalar(CfgDocNode *node, JsonbValue *v)
-{
-	switch ((CfgDocKind) node->kind)
-	{
-		case CFG_DOC_NULL:
-			v->type = jbvNull;
-			break;
-		case CFG_DOC_BOOL:
-			v->type = jbvBool;
-			v->val.boolean = node->bval;
-			break;
-		case CFG_DOC_NUMBER:
-			v->type = jbvNumeric;
-			v->val.numeric = TreeNum(node);
-			break;
-		default:
-			v->type = jbvString;
-			v->val.string.val = node->str;
-			v->val.string.len = node->len;
-			break;
-	}
 }
 
 /* Push a (dereferenced) node of a labels value as JSON. */
@@ -121,25 +86,25 @@ TreePushJson(CfgDocState *st, JsonbParseState **ps, CfgDocNode *node,
 		case CFG_DOC_SEQ:
 			(void) pushJsonbValue(ps, WJB_BEGIN_ARRAY, NULL);
 			for (i = 0; i < node->n; i++)
-				TreePushJson(st, ps, TreeDeref(st, TreeItems(node)[i]), WJB_ELEM, depth + 1);
+				TreePushJson(st, ps, TreeDeref(st, node->u.items[i]), WJB_ELEM, depth + 1);
 			res = pushJsonbValue(ps, WJB_END_ARRAY, NULL);
 			break;
 		case CFG_DOC_MAP:
 			(void) pushJsonbValue(ps, WJB_BEGIN_OBJECT, NULL);
 			for (i = 0; i < node->n; i += 2)
 			{
-				CfgDocNode *key = TreeItems(node)[i];
+				CfgDocNode *key = node->u.items[i];
 
 				v.type = jbvString;
 				v.val.string.val = key->str;
 				v.val.string.len = key->len;
 				(void) pushJsonbValue(ps, WJB_KEY, &v);
-				TreePushJson(st, ps, TreeDeref(st, TreeItems(node)[i + 1]), WJB_VALUE, depth + 1);
+				TreePushJson(st, ps, TreeDeref(st, node->u.items[i + 1]), WJB_VALUE, depth + 1);
 			}
 			res = pushJsonbValue(ps, WJB_END_OBJECT, NULL);
 			break;
 		default:
-			TreeScalar(node, &v);
+			CfgDocScalarValue(node, &v);
 			res = pushJsonbValue(ps, tok, &v);
 			break;
 	}
@@ -225,7 +190,7 @@ TreePushInt(JsonbParseState **ps, const char *key, int64 i)
 static int64
 TreeCount(CfgDocNode *node)
 {
-	Numeric		n = TreeNum(node);
+	Numeric		n = node->u.num;
 	Datum		d = NumericGetDatum(n);
 
 	if (node->kind != CFG_DOC_NUMBER || numeric_is_nan(n) || numeric_is_inf(n))
@@ -265,8 +230,8 @@ TreeEnvironment(CfgDocState *st, JsonbParseState **ps, CfgDocNode *name, CfgDocN
 					"the attributes of environment \"%s\" must be a mapping", name->str);
 	for (i = 0; node->kind == CFG_DOC_MAP && i < node->n; i += 2)
 	{
-		CfgDocNode *key = TreeItems(node)[i];
-		CfgDocNode *val = TreeDeref(st, TreeItems(node)[i + 1]);
+		CfgDocNode *key = node->u.items[i];
+		CfgDocNode *val = TreeDeref(st, node->u.items[i + 1]);
 
 		TreeRefuseTags(st, val);
 		if (TreeKeyIs(key, "parent"))
@@ -381,11 +346,7 @@ cfgmgr_tree_environments(PG_FUNCTION_ARGS)
 				 errmsg("YAML document is too large to import"),
 				 errdetail("The document has %zu bytes; cfgmgr.import_max_size allows %d.",
 						   len, cfgmgr_import_max_size)));
-	memset(&st, 0, sizeof(st));
-	st.format = "YAML";
-	st.inputlen = len;
-	st.max_nodes = Max(TREE_MIN_NODES, 10 * (int64) len);
-	st.max_bytes = Max(TREE_MIN_NODES, 10 * (int64) len);
+	CfgDocStateInit(&st, "YAML", len);
 	/* the reader may convert in place: give it a copy */
 	root = CfgYamlRead(&st, pnstrdup(VARDATA_ANY(doc), len), (int) len);
 	TreeRefuseTags(&st, root);
@@ -393,7 +354,7 @@ cfgmgr_tree_environments(PG_FUNCTION_ARGS)
 	res = pushJsonbValue(&ps, WJB_BEGIN_ARRAY, NULL);
 	for (i = 0; i < root->n; i += 2)
 	{
-		CfgDocNode *name = TreeItems(root)[i];
+		CfgDocNode *name = root->u.items[i];
 
 		CHECK_FOR_INTERRUPTS();
 		if (!TreeValidName(name->str, name->len))
@@ -402,7 +363,7 @@ cfgmgr_tree_environments(PG_FUNCTION_ARGS)
 					 errmsg("invalid YAML document at line %d, column %d: \"%s\" is not a valid environment name",
 							name->line, name->column, name->str),
 					 errdetail("Names are 1 to 63 letters, digits, \"_\" and \"-\", not starting with \"-\".")));
-		TreeEnvironment(&st, &ps, name, TreeDeref(&st, TreeItems(root)[i + 1]));
+		TreeEnvironment(&st, &ps, name, TreeDeref(&st, root->u.items[i + 1]));
 	}
 	res = pushJsonbValue(&ps, WJB_END_ARRAY, NULL);
 	PG_RETURN_JSONB_P(JsonbValueToJsonb(res));

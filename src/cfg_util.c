@@ -14,8 +14,10 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
 
 #include "cfgmgr.h"
+#include "cfgpath.h"
 
 /*
  * Argument n as a C string; a NULL argument is refused with 22004 naming
@@ -60,4 +62,79 @@ CfgKeepPlanOpts(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types, int op
 		*slot = plan;
 	}
 	return *slot;
+}
+
+/* Byte order of keys; a prefix sorts first. */
+int
+CfgKeyCmp(const char *a, int alen, const char *b, int blen)
+{
+	int			c = memcmp(a, b, Min(alen, blen));
+
+	if (c != 0)
+		return c;
+	return alen < blen ? -1 : alen > blen ? 1 : 0;
+}
+
+static int
+CfgJsonPairCmp(const void *a, const void *b)
+{
+	const CfgJsonPair *pa = (const CfgJsonPair *) a;
+	const CfgJsonPair *pb = (const CfgJsonPair *) b;
+
+	return CfgKeyCmp(pa->key, pa->keylen, pb->key, pb->keylen);
+}
+
+/*
+ * The (key, value) pairs of an object, sorted by key bytes (jsonb keeps
+ * them shortest first).  For labels, byte order is path order.
+ */
+CfgJsonPair *
+CfgJsonObjectPairs(JsonbContainer *c, int *npairs)
+{
+	int			n = JsonContainerSize(c);
+	CfgJsonPair *pairs = palloc(sizeof(CfgJsonPair) * Max(n, 1));
+	JsonbIterator *it = JsonbIteratorInit(c);
+	JsonbValue	k;
+	JsonbIteratorToken tok;
+	int			i = 0;
+
+	while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
+	{
+		if (tok != WJB_KEY)
+			continue;
+		pairs[i].key = k.val.string.val;
+		pairs[i].keylen = k.val.string.len;
+		(void) JsonbIteratorNext(&it, &pairs[i].value, true);
+		i++;
+	}
+	*npairs = i;
+	qsort(pairs, i, sizeof(CfgJsonPair), CfgJsonPairCmp);
+	return pairs;
+}
+
+/*
+ * Is c a non-empty object whose keys are all path labels?  Such an object
+ * is a branch of paths (set_many stores below it, the diff and the export
+ * descend into it); any other value is stored and compared whole.
+ */
+bool
+CfgJsonObjectOfLabels(JsonbContainer *c)
+{
+	JsonbIterator *it;
+	JsonbValue	k;
+	JsonbIteratorToken tok;
+	bool		any = false;
+
+	if (!JsonContainerIsObject(c))
+		return false;
+	it = JsonbIteratorInit(c);
+	while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
+	{
+		if (tok != WJB_KEY)
+			continue;
+		any = true;
+		if (!CfgLabelIsValid(k.val.string.val, k.val.string.len))
+			return false;
+	}
+	return any;
 }

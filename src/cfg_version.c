@@ -101,18 +101,33 @@ CfgTryTimestamp(const char *s, TimestampTz *ts)
 	return ok;
 }
 
-/* Read (id, commit_seq) from the first row of the last SPI result. */
+/*
+ * Run one lookup of a version: sql takes one argument and returns the
+ * changeset's id and commit_seq.  False when it finds nothing; *committed
+ * is false for a changeset that has not committed.
+ */
 static bool
-CfgVersionFromResult(CfgVersion *v, bool *committed)
+CfgVersionLookup(SPIPlanPtr *slot, const char *sql, Oid type, Datum arg,
+				 CfgVersion *v, bool *committed)
 {
 	bool		isnull;
+	bool		found;
+	int			ret;
 
-	if (SPI_processed == 0)
-		return false;
-	v->changeset = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	v->seq = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-	*committed = !isnull;
-	return true;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_plan(CfgKeepPlan(slot, sql, 1, &type), &arg, NULL, true, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not look up a version: %s", SPI_result_code_string(ret));
+	found = SPI_processed > 0;
+	if (found)
+	{
+		v->changeset = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		v->seq = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+		*committed = !isnull;
+	}
+	SPI_finish();
+	return found;
 }
 
 static void
@@ -133,9 +148,7 @@ CfgVersion
 CfgParseVersion(const char *version)
 {
 	CfgVersion	v = {0, 0};
-	bool		committed = false;
-	Datum		arg;
-	int			ret;
+	bool		committed = true;
 	size_t		len = strlen(version);
 	bool		digits = len > 0 && len <= 18 && strspn(version, "0123456789") == len;
 	TimestampTz ts;
@@ -146,70 +159,43 @@ CfgParseVersion(const char *version)
 				 errmsg("version must not be empty"),
 				 errhint("Name a version by tag, changeset id or time.")));
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	arg = CStringGetTextDatum(version);
-	ret = SPI_execute_plan(CfgKeepPlan(&plan_tag,
-								   "SELECT c.id, c.commit_seq FROM cfgmgr.tag t"
-								   " JOIN cfgmgr.changeset c ON c.id OPERATOR(pg_catalog.=) t.changeset"
-								   " WHERE t.name OPERATOR(pg_catalog.=) $1",
-								   1, (Oid[]) {TEXTOID}),
-						   &arg, NULL, true, 1);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "could not read cfgmgr.tag: %s", SPI_result_code_string(ret));
-	if (CfgVersionFromResult(&v, &committed))
+	if (CfgVersionLookup(&plan_tag,
+						 "SELECT c.id, c.commit_seq FROM cfgmgr.tag t"
+						 " JOIN cfgmgr.changeset c ON c.id OPERATOR(pg_catalog.=) t.changeset"
+						 " WHERE t.name OPERATOR(pg_catalog.=) $1",
+						 TEXTOID, CStringGetTextDatum(version), &v, &committed))
+		 /* a tag */ ;
+	else if (digits)
 	{
-		SPI_finish();
-		if (!committed)
-			CfgNotCommitted(version, v.changeset);
-		return v;
-	}
-	if (digits)
-	{
-		arg = Int64GetDatum(strtoi64(version, NULL, 10));
-		ret = SPI_execute_plan(CfgKeepPlan(&plan_changeset,
-									   "SELECT c.id, c.commit_seq FROM cfgmgr.changeset c"
-									   " WHERE c.id OPERATOR(pg_catalog.=) $1",
-									   1, (Oid[]) {INT8OID}),
-							   &arg, NULL, true, 1);
-		if (ret != SPI_OK_SELECT)
-			elog(ERROR, "could not read cfgmgr.changeset: %s", SPI_result_code_string(ret));
-		if (!CfgVersionFromResult(&v, &committed))
+		if (!CfgVersionLookup(&plan_changeset,
+							  "SELECT c.id, c.commit_seq FROM cfgmgr.changeset c"
+							  " WHERE c.id OPERATOR(pg_catalog.=) $1",
+							  INT8OID, Int64GetDatum(strtoi64(version, NULL, 10)), &v, &committed))
 			ereport(ERROR,
 					(errcode(ERRCODE_CFGMGR_CONFIGURATION_NOT_FOUND),
 					 errmsg("version \"%s\" does not exist: there is no changeset %s", version, version),
 					 errhint("See cfgmgr.history() for changesets and cfgmgr.tags for tags.")));
-		SPI_finish();
-		if (!committed)
-			CfgNotCommitted(version, v.changeset);
-		return v;
 	}
-	SPI_finish();
-
-	if (!CfgTryTimestamp(version, &ts))
-		ereport(ERROR,
-				(errcode(ERRCODE_CFGMGR_CONFIGURATION_NOT_FOUND),
-				 errmsg("version \"%s\" does not exist", version),
-				 errdetail("A version is a tag name, a changeset id or a timestamp; \"%s\" is no tag and no time.",
-						   version),
-				 errhint("See cfgmgr.tags for tags.")));
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	arg = TimestampTzGetDatum(ts);
-	ret = SPI_execute_plan(CfgKeepPlan(&plan_time,
-								   "SELECT c.id, c.commit_seq FROM cfgmgr.changeset c"
-								   " WHERE c.committed_at OPERATOR(pg_catalog.<=) $1"
-								   " ORDER BY c.committed_at DESC, c.commit_seq DESC LIMIT 1",
-								   1, (Oid[]) {TIMESTAMPTZOID}),
-						   &arg, NULL, true, 1);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "could not read cfgmgr.changeset: %s", SPI_result_code_string(ret));
-	if (!CfgVersionFromResult(&v, &committed))
-		ereport(ERROR,
-				(errcode(ERRCODE_CFGMGR_CONFIGURATION_NOT_FOUND),
-				 errmsg("version \"%s\" does not exist: no change had committed by then", version)));
-	SPI_finish();
+	else
+	{
+		if (!CfgTryTimestamp(version, &ts))
+			ereport(ERROR,
+					(errcode(ERRCODE_CFGMGR_CONFIGURATION_NOT_FOUND),
+					 errmsg("version \"%s\" does not exist", version),
+					 errdetail("A version is a tag name, a changeset id or a timestamp; \"%s\" is no tag and no time.",
+							   version),
+					 errhint("See cfgmgr.tags for tags.")));
+		if (!CfgVersionLookup(&plan_time,
+							  "SELECT c.id, c.commit_seq FROM cfgmgr.changeset c"
+							  " WHERE c.committed_at OPERATOR(pg_catalog.<=) $1"
+							  " ORDER BY c.committed_at DESC, c.commit_seq DESC LIMIT 1",
+							  TIMESTAMPTZOID, TimestampTzGetDatum(ts), &v, &committed))
+			ereport(ERROR,
+					(errcode(ERRCODE_CFGMGR_CONFIGURATION_NOT_FOUND),
+					 errmsg("version \"%s\" does not exist: no change had committed by then", version)));
+	}
+	if (!committed)
+		CfgNotCommitted(version, v.changeset);
 	return v;
 }
 
@@ -250,18 +236,13 @@ CfgEnvChainAsOf(const char *envname, int64 seq, const char *version, CfgEnv **ch
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	ret = SPI_execute_plan(CfgKeepPlan(&plan_chain,
-								   "WITH RECURSIVE st AS ("
-								   " SELECT DISTINCT ON (x.env_id) x.env_id, x.name, x.parent_id, x.op"
-								   " FROM cfgmgr.environment_change x"
-								   " JOIN cfgmgr.changeset c ON c.id OPERATOR(pg_catalog.=) x.changeset"
-								   " WHERE c.commit_seq OPERATOR(pg_catalog.<=) $2"
-								   " ORDER BY x.env_id, x.id DESC),"
+								   "WITH RECURSIVE st AS (SELECT * FROM cfgmgr.environments_at($2)),"
 								   " ch(env_id, name, parent_id, depth) AS ("
-								   " SELECT st.env_id, st.name, st.parent_id, 0 FROM st"
-								   " WHERE st.name OPERATOR(pg_catalog.=) $1 AND st.op OPERATOR(pg_catalog.<>) 'drop'"
+								   " SELECT st.id, st.name, st.parent_id, 0 FROM st"
+								   " WHERE st.name OPERATOR(pg_catalog.=) $1"
 								   " UNION ALL"
-								   " SELECT st.env_id, st.name, st.parent_id, ch.depth OPERATOR(pg_catalog.+) 1"
-								   " FROM st JOIN ch ON st.env_id OPERATOR(pg_catalog.=) ch.parent_id"
+								   " SELECT st.id, st.name, st.parent_id, ch.depth OPERATOR(pg_catalog.+) 1"
+								   " FROM st JOIN ch ON st.id OPERATOR(pg_catalog.=) ch.parent_id"
 								   " WHERE ch.depth OPERATOR(pg_catalog.<) 1000)"
 								   " SELECT ch.env_id, ch.name::pg_catalog.text, COALESCE(ch.parent_id, 0)"
 								   " FROM ch ORDER BY ch.depth DESC",
@@ -464,20 +445,10 @@ cfgmgr_history(PG_FUNCTION_ARGS)
  * ---------------------------------------------------------------------
  */
 
-/*
- * The stored rows of environment $1 (service $2, or all when NULL) as of
- * commit sequence $3: per key the newest history row then, unless it
- * removed the entry.
- */
+/* What environment $1 stored (service $2, or all when NULL) at commit sequence $3. */
 #define PAST_ROWS \
-	"(SELECT * FROM (SELECT DISTINCT ON (h.service_id, h.path, h.provider)" \
-	" h.service_id, h.path, h.provider, h.op, h.new_value, h.secret FROM cfgmgr.change h" \
-	" JOIN cfgmgr.changeset c ON c.id OPERATOR(pg_catalog.=) h.changeset" \
-	" WHERE h.env_id OPERATOR(pg_catalog.=) $1" \
-	" AND ($2::pg_catalog.int4 IS NULL OR h.service_id OPERATOR(pg_catalog.=) $2)" \
-	" AND c.commit_seq OPERATOR(pg_catalog.<=) $3" \
-	" ORDER BY h.service_id, h.path, h.provider, h.id DESC) q" \
-	" WHERE q.op OPERATOR(pg_catalog.<>) 'unset')"
+	"(SELECT * FROM cfgmgr.entries_at($3) q WHERE q.env_id OPERATOR(pg_catalog.=) $1" \
+	" AND ($2::pg_catalog.int4 IS NULL OR q.service_id OPERATOR(pg_catalog.=) $2))"
 
 /*
  * cfgmgr.rollback(env text, to_version text, service text DEFAULT NULL)
@@ -519,17 +490,13 @@ cfgmgr_rollback(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	/* the environment must have existed then (and be the same one) */
 	ret = SPI_execute_plan(CfgKeepPlan(&plan_env_existed,
-								   "SELECT x.op FROM cfgmgr.environment_change x"
-								   " JOIN cfgmgr.changeset c ON c.id OPERATOR(pg_catalog.=) x.changeset"
-								   " WHERE x.env_id OPERATOR(pg_catalog.=) $1"
-								   " AND c.commit_seq OPERATOR(pg_catalog.<=) $3"
-								   " ORDER BY x.id DESC LIMIT 1",
+								   "SELECT FROM cfgmgr.environments_at($3) x"
+								   " WHERE x.id OPERATOR(pg_catalog.=) $1",
 								   3, types),
 						   args, nulls, true, 1);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "could not read cfgmgr.environment_change: %s", SPI_result_code_string(ret));
-	if (SPI_processed == 0 ||
-		strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1), "drop") == 0)
+	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_CFGMGR_ENVIRONMENT_NOT_FOUND),
 				 errmsg("environment \"%s\" did not exist at version \"%s\"", envname, version),
@@ -561,8 +528,8 @@ cfgmgr_rollback(PG_FUNCTION_ARGS)
 	ret = SPI_execute_plan(CfgKeepPlan(&plan_rb_upsert,
 								   "INSERT INTO cfgmgr.entry AS e (env_id, service_id, path, provider, value,"
 								   " tombstone, secret, message, changeset)"
-								   " SELECT $1, p.service_id, p.path, p.provider, p.new_value,"
-								   " p.op OPERATOR(pg_catalog.=) 'block', p.secret, $4, 0 FROM " PAST_ROWS " p"
+								   " SELECT $1, p.service_id, p.path, p.provider, p.value,"
+								   " p.tombstone, p.secret, $4, 0 FROM " PAST_ROWS " p"
 								   " ON CONFLICT (env_id, service_id, path, provider) DO UPDATE"
 								   " SET value = excluded.value, tombstone = excluded.tombstone,"
 								   " secret = excluded.secret, message = excluded.message"

@@ -115,14 +115,16 @@ CfgCommitChangeset(void)
 	 * commit, in commit order, whenever it was issued.
 	 */
 	ret = SPI_execute_plan(CfgKeepPlan(&plan_notify,
-								   "WITH p AS (SELECT pg_catalog.jsonb_build_object('changeset', $1,"
+								   "WITH t AS (SELECT DISTINCT h.env_id, h.service_id FROM cfgmgr.change h"
+								   " WHERE h.changeset OPERATOR(pg_catalog.=) $1),"
+								   " p AS (SELECT pg_catalog.jsonb_build_object('changeset', $1,"
 								   " 'environments', (SELECT COALESCE(pg_catalog.jsonb_agg(DISTINCT e.name ORDER BY e.name), '[]'::pg_catalog.jsonb)"
 								   " FROM cfgmgr.environment e WHERE e.id IN"
-								   " (SELECT h.env_id FROM cfgmgr.change h WHERE h.changeset OPERATOR(pg_catalog.=) $1"
+								   " (SELECT t.env_id FROM t"
 								   " UNION SELECT x.env_id FROM cfgmgr.environment_change x WHERE x.changeset OPERATOR(pg_catalog.=) $1)),"
 								   " 'services', (SELECT COALESCE(pg_catalog.jsonb_agg(DISTINCT s.name ORDER BY s.name), '[]'::pg_catalog.jsonb)"
 								   " FROM cfgmgr.service s WHERE s.id IN"
-								   " (SELECT h.service_id FROM cfgmgr.change h WHERE h.changeset OPERATOR(pg_catalog.=) $1"
+								   " (SELECT t.service_id FROM t"
 								   " UNION SELECT x.service_id FROM cfgmgr.service_schema x WHERE x.changeset OPERATOR(pg_catalog.=) $1)))::pg_catalog.text AS j)"
 								   " SELECT pg_catalog.pg_notify('cfgmgr_change',"
 								   " CASE WHEN pg_catalog.octet_length(p.j) OPERATOR(pg_catalog.<) 8000 THEN p.j"
@@ -704,25 +706,6 @@ CfgFlatAdd(FlatState *st, JsonbValue *v)
 	st->n++;
 }
 
-static bool
-CfgAllKeysAreLabels(JsonbContainer *c)
-{
-	JsonbIterator *it = JsonbIteratorInit(c);
-	JsonbValue	k;
-	JsonbIteratorToken tok;
-	bool		any = false;
-
-	while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
-	{
-		if (tok != WJB_KEY)
-			continue;
-		any = true;
-		if (!CfgLabelIsValid(k.val.string.val, k.val.string.len))
-			return false;
-	}
-	return any;
-}
-
 static void
 CfgFlatten(FlatState *st, JsonbContainer *c)
 {
@@ -748,7 +731,7 @@ CfgFlatten(FlatState *st, JsonbContainer *c)
 			appendStringInfoChar(&st->path, '.');
 		appendBinaryStringInfo(&st->path, k.val.string.val, k.val.string.len);
 		if (v.type == jbvBinary && JsonContainerIsObject(v.val.binary.data) &&
-			CfgAllKeysAreLabels(v.val.binary.data))
+			CfgJsonObjectOfLabels(v.val.binary.data))
 			CfgFlatten(st, v.val.binary.data);
 		else
 			CfgFlatAdd(st, &v);

@@ -104,6 +104,8 @@ extern void CfgDocAppend(CfgDocNode *parent, CfgDocNode *child);
 extern void CfgDocMapFinish(CfgDocState *st, CfgDocNode *map);
 extern Numeric CfgDocNumeric(CfgDocState *st, const char *text, int line, int column);
 extern int	CfgDocPathKeyKind(const char *s, int len);
+extern void CfgDocStateInit(CfgDocState *st, const char *format, Size inputlen);
+extern void CfgDocScalarValue(CfgDocNode *node, JsonbValue *v);
 extern char *CfgDocShow(const char *s, int len);
 extern Datum CfgImportRun(FunctionCallInfo fcinfo, const char *format,
 						  CfgDocReader reader);

@@ -90,6 +90,16 @@ struct _SPI_plan;
 extern char *CfgArgText(FunctionCallInfo fcinfo, int n, const char *what);
 extern struct _SPI_plan *CfgKeepPlan(struct _SPI_plan **slot, const char *sql,
 									 int nargs, Oid *types);
+typedef struct CfgJsonPair
+{
+	const char *key;
+	int			keylen;
+	JsonbValue	value;
+} CfgJsonPair;
+
+extern int	CfgKeyCmp(const char *a, int alen, const char *b, int blen);
+extern CfgJsonPair *CfgJsonObjectPairs(JsonbContainer *c, int *npairs);
+extern bool CfgJsonObjectOfLabels(JsonbContainer *c);
 extern struct _SPI_plan *CfgKeepPlanOpts(struct _SPI_plan **slot, const char *sql,
 										 int nargs, Oid *types, int options);
 

@@ -17,6 +17,54 @@ COMMENT ON TABLE cfgmgr.tag IS 'named changesets (read through the cfgmgr.tags v
 SELECT pg_catalog.pg_extension_config_dump('cfgmgr.tag', '');
 REVOKE ALL ON cfgmgr.tag FROM PUBLIC;
 
+-- ---------------------------------------------------------------------
+-- The configuration as of a commit sequence (cfgmgr.changeset.commit_seq):
+-- the building blocks of as_of, rollback and the exports, defined once.
+-- ---------------------------------------------------------------------
+
+-- What cfgmgr.entry held right after the changeset with commit_seq seq
+-- committed: per key the newest history row of a changeset committed by
+-- then, unless that row removed the entry.  For one key, history ids follow
+-- commit order (writers of a key wait for each other's row lock).  Plain
+-- SQL without SET so the planner inlines it and pushes the caller's filters
+-- on environment, service, path and provider into the index scan of the
+-- history; every name is schema-qualified.
+CREATE FUNCTION cfgmgr.entries_at(seq bigint)
+RETURNS TABLE(env_id int, service_id int, path cfgmgr.cfgpath, provider text, value jsonb,
+			  tombstone bool, secret bool, changeset bigint)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+	SELECT h.env_id, h.service_id, h.path, h.provider, h.new_value,
+		   h.op OPERATOR(pg_catalog.=) 'block', h.secret, h.changeset
+	  FROM (SELECT DISTINCT ON (h.env_id, h.service_id, h.path, h.provider)
+				   h.env_id, h.service_id, h.path, h.provider, h.op, h.new_value, h.secret, h.changeset
+			  FROM cfgmgr.change h
+			  JOIN cfgmgr.changeset c ON c.id OPERATOR(pg_catalog.=) h.changeset
+			 WHERE c.commit_seq OPERATOR(pg_catalog.<=) $1
+			 ORDER BY h.env_id, h.service_id, h.path, h.provider, h.id DESC) h
+	 WHERE h.op OPERATOR(pg_catalog.<>) 'unset'
+$$;
+COMMENT ON FUNCTION cfgmgr.entries_at(bigint) IS 'internal: the stored entries as they were at a commit sequence';
+
+-- The environments live right after commit sequence seq (NULL: now), with
+-- their parents then.
+CREATE FUNCTION cfgmgr.environments_at(seq bigint)
+RETURNS TABLE(id int, name text, parent_id int)
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+	SELECT e.id, e.name, e.parent_id FROM cfgmgr.environment e
+	 WHERE environments_at.seq IS NULL AND e.dropped_at IS NULL
+	UNION ALL
+	SELECT x.env_id, x.name, x.parent_id
+	  FROM (SELECT DISTINCT ON (x.env_id) x.env_id, x.name, x.parent_id, x.op
+			  FROM cfgmgr.environment_change x
+			  JOIN cfgmgr.changeset c ON c.id OPERATOR(pg_catalog.=) x.changeset
+			 WHERE environments_at.seq IS NOT NULL
+			   AND c.commit_seq OPERATOR(pg_catalog.<=) environments_at.seq
+			 ORDER BY x.env_id, x.id DESC) x
+	 WHERE x.op OPERATOR(pg_catalog.<>) 'drop';
+END;
+COMMENT ON FUNCTION cfgmgr.environments_at(bigint) IS 'internal: id, name and parent of the environments live at a commit sequence (NULL: now)';
+
 -- C: argument and output column names coincide (service, path, provider).
 CREATE FUNCTION cfgmgr.history(env text DEFAULT NULL, service text DEFAULT NULL,
 							   path cfgmgr.cfgpath DEFAULT NULL)

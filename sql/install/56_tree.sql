@@ -52,25 +52,6 @@ END
 $$;
 COMMENT ON FUNCTION cfgmgr.tree_reraise(text, text, text, text, text) IS 'internal (import_tree): raises an error again, its message prefixed with the file it came from';
 
--- internal: the environments live at commit sequence seq (NULL: now)
-CREATE FUNCTION cfgmgr.tree_live_environments(seq bigint)
-RETURNS TABLE(id int, name text, parent_id int)
-LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
-BEGIN ATOMIC
-	SELECT e.id, e.name, e.parent_id FROM cfgmgr.environment e
-	 WHERE tree_live_environments.seq IS NULL AND e.dropped_at IS NULL
-	UNION ALL
-	SELECT x.env_id, x.name, x.parent_id
-	  FROM (SELECT DISTINCT ON (x.env_id) x.env_id, x.name, x.parent_id, x.op
-			  FROM cfgmgr.environment_change x
-			  JOIN cfgmgr.changeset c ON c.id OPERATOR(pg_catalog.=) x.changeset
-			 WHERE tree_live_environments.seq IS NOT NULL
-			   AND c.commit_seq OPERATOR(pg_catalog.<=) tree_live_environments.seq
-			 ORDER BY x.env_id, x.id DESC) x
-	 WHERE x.op OPERATOR(pg_catalog.<>) 'drop';
-END;
-COMMENT ON FUNCTION cfgmgr.tree_live_environments(bigint) IS 'internal (export_tree): id, name and parent of the environments live at a commit sequence (NULL: now)';
-
 -- ---------------------------------------------------------------------
 -- export_tree
 -- ---------------------------------------------------------------------
@@ -86,7 +67,7 @@ BEGIN
 	END IF;
 
 	IF export_tree.env IS NOT NULL AND NOT EXISTS
-		(SELECT FROM cfgmgr.tree_live_environments(seq) t WHERE t.name OPERATOR(pg_catalog.=) export_tree.env) THEN
+		(SELECT FROM cfgmgr.environments_at(seq) t WHERE t.name OPERATOR(pg_catalog.=) export_tree.env) THEN
 		IF seq IS NOT NULL AND EXISTS (SELECT FROM cfgmgr.environment e
 										WHERE e.name OPERATOR(pg_catalog.=) export_tree.env
 										  AND e.dropped_at IS NULL) THEN
@@ -98,7 +79,7 @@ BEGIN
 
 	RETURN QUERY
 	WITH RECURSIVE
-	live AS (SELECT * FROM cfgmgr.tree_live_environments(seq)),
+	live AS (SELECT * FROM cfgmgr.environments_at(seq)),
 	sel AS (
 		SELECT t.id, t.name FROM live t
 		 WHERE export_tree.env IS NULL OR t.name OPERATOR(pg_catalog.=) export_tree.env),
@@ -107,15 +88,8 @@ BEGIN
 		SELECT DISTINCT e.env_id, e.service_id, e.provider FROM cfgmgr.entry e
 		 WHERE seq IS NULL AND e.env_id OPERATOR(pg_catalog.=) ANY (SELECT sel.id FROM sel)),
 	old_keys AS (
-		SELECT DISTINCT h.env_id, h.service_id, h.provider
-		  FROM (SELECT DISTINCT ON (h.env_id, h.service_id, h.path, h.provider)
-					   h.env_id, h.service_id, h.provider, h.op
-				  FROM cfgmgr.change h
-				  JOIN cfgmgr.changeset c ON c.id OPERATOR(pg_catalog.=) h.changeset
-				 WHERE seq IS NOT NULL AND c.commit_seq OPERATOR(pg_catalog.<=) seq
-				   AND h.env_id OPERATOR(pg_catalog.=) ANY (SELECT sel.id FROM sel)
-				 ORDER BY h.env_id, h.service_id, h.path, h.provider, h.id DESC) h
-		 WHERE h.op OPERATOR(pg_catalog.<>) 'unset'),
+		SELECT DISTINCT h.env_id, h.service_id, h.provider FROM cfgmgr.entries_at(seq) h
+		 WHERE seq IS NOT NULL AND h.env_id OPERATOR(pg_catalog.=) ANY (SELECT sel.id FROM sel)),
 	keys AS (SELECT * FROM cur_keys UNION ALL SELECT * FROM old_keys),
 	value_files AS (
 		SELECT (sel.name OPERATOR(pg_catalog.||) '/' OPERATOR(pg_catalog.||) s.name
