@@ -27,6 +27,7 @@
 
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "utils/jsonb.h"
 #include "utils/numeric.h"
 
 #include "cfg_errcodes.h"
