@@ -31,6 +31,10 @@ endif
 $(DATA_built): $(sort $(wildcard sql/install/*.sql)) FORCE
 	cat $(filter-out FORCE,$^) > $@
 
+# PGXS does not track header dependencies: recompile everything when a
+# header changes.
+$(OBJS): $(wildcard src/*.h)
+
 # Relink when the list of objects changes (a removed .c file).
 src/.objlist: FORCE
 	@echo '$(OBJS)' | cmp -s - $@ || echo '$(OBJS)' > $@

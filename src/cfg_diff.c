@@ -160,7 +160,7 @@ CfgDiffObjects(DiffState *st, JsonbContainer *l, JsonbContainer *r)
 		else if (j >= nr)
 			c = -1;
 		else
-			c = CfgKeyCmp(lk[i].key, lk[i].keylen, rk[j].key, rk[j].keylen);
+			c = CfgKeyBytesCmp(lk[i].key, lk[i].keylen, rk[j].key, rk[j].keylen);
 		if (c < 0)
 		{
 			CfgDiffPush(st, lk[i].key, lk[i].keylen);

@@ -703,7 +703,7 @@ ExEntryCmp(const void *a, const void *b)
 	const ExEntry *ea = (const ExEntry *) a;
 	const ExEntry *eb = (const ExEntry *) b;
 
-	return CfgKeyCmp(ea->key, ea->keylen, eb->key, eb->keylen);
+	return CfgKeyBytesCmp(ea->key, ea->keylen, eb->key, eb->keylen);
 }
 
 static void

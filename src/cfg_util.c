@@ -66,7 +66,7 @@ CfgKeepPlanOpts(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types, int op
 
 /* Byte order of keys; a prefix sorts first. */
 int
-CfgKeyCmp(const char *a, int alen, const char *b, int blen)
+CfgKeyBytesCmp(const char *a, int alen, const char *b, int blen)
 {
 	int			c = memcmp(a, b, Min(alen, blen));
 
@@ -81,7 +81,7 @@ CfgJsonPairCmp(const void *a, const void *b)
 	const CfgJsonPair *pa = (const CfgJsonPair *) a;
 	const CfgJsonPair *pb = (const CfgJsonPair *) b;
 
-	return CfgKeyCmp(pa->key, pa->keylen, pb->key, pb->keylen);
+	return CfgKeyBytesCmp(pa->key, pa->keylen, pb->key, pb->keylen);
 }
 
 /*

@@ -97,7 +97,7 @@ typedef struct CfgJsonPair
 	JsonbValue	value;
 } CfgJsonPair;
 
-extern int	CfgKeyCmp(const char *a, int alen, const char *b, int blen);
+extern int	CfgKeyBytesCmp(const char *a, int alen, const char *b, int blen);
 extern CfgJsonPair *CfgJsonObjectPairs(JsonbContainer *c, int *npairs);
 extern bool CfgJsonObjectOfLabels(JsonbContainer *c);
 extern struct _SPI_plan *CfgKeepPlanOpts(struct _SPI_plan **slot, const char *sql,
