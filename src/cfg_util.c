@@ -40,19 +40,9 @@ CfgArgText(FunctionCallInfo fcinfo, int n, const char *what)
 SPIPlanPtr
 CfgKeepPlan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types)
 {
-	return CfgKeepPlanOpts(slot, sql, nargs, types, 0);
-}
-
-/*
- * The same with cursor options, e.g. CURSOR_OPT_CUSTOM_PLAN for a query
- * whose best plan depends on the parameter values.
- */
-SPIPlanPtr
-CfgKeepPlanOpts(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types, int options)
-{
 	if (*slot == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, types, options);
+		SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
 
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,

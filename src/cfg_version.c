@@ -23,13 +23,10 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
-#include "executor/tstoreReceiver.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
-#include "nodes/params.h"
-#include "nodes/parsenodes.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/resowner.h"
@@ -41,7 +38,8 @@
 #include "cfgpath.h"
 
 PG_FUNCTION_INFO_V1(cfgmgr_version_changeset);
-PG_FUNCTION_INFO_V1(cfgmgr_history);
+PG_FUNCTION_INFO_V1(cfgmgr_environment_id);
+PG_FUNCTION_INFO_V1(cfgmgr_service_id);
 PG_FUNCTION_INFO_V1(cfgmgr_rollback);
 PG_FUNCTION_INFO_V1(cfgmgr_diff_versions);
 
@@ -50,7 +48,6 @@ static SPIPlanPtr plan_changeset = NULL;
 static SPIPlanPtr plan_time = NULL;
 static SPIPlanPtr plan_chain = NULL;
 static SPIPlanPtr plan_schema = NULL;
-static SPIPlanPtr plan_history[8];
 static SPIPlanPtr plan_env_existed = NULL;
 static SPIPlanPtr plan_rb_delete = NULL;
 static SPIPlanPtr plan_rb_upsert = NULL;
@@ -314,130 +311,22 @@ CfgSchemaVersionAsOf(int32 svc_id, int64 seq)
 }
 
 /* ---------------------------------------------------------------------
- * history
+ * Names to ids, for cfgmgr.history (a SQL function the planner inlines)
  * ---------------------------------------------------------------------
  */
 
-/*
- * cfgmgr.history(env text DEFAULT NULL, service text DEFAULT NULL,
- *				  path cfgpath DEFAULT NULL)
- *	 RETURNS TABLE(changeset bigint, at timestamptz, actor text,
- *				   environment text, service text, path cfgpath,
- *				   provider text, op text, old_value jsonb, new_value jsonb,
- *				   message text)
- *
- * Every change, newest first (in the order the changes were made; for one
- * key that is commit order, as writers of a key wait for each other's row
- * lock), optionally of one environment, one service and one path with
- * what is below it.  Each combination of filters has its own plan so
- * each uses the history index.  Secret values are masked.
- */
+/* cfgmgr.environment_id(name text) RETURNS int: CM006 when unknown */
 Datum
-cfgmgr_history(PG_FUNCTION_ARGS)
+cfgmgr_environment_id(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	CfgCatalog *cat;
-	int			mask = 0;
-	Datum		args[5] = {0, 0, 0, 0, 0};
-	char		nulls[5] = {'n', 'n', 'n', 'n', 'n'};
-	StringInfoData sql;
-	ParamListInfo params;
-	DestReceiver *dest;
-	SPIExecuteOptions opts;
-	int			i,
-				ret;
+	PG_RETURN_INT32(CfgLookupEnv(CfgGetCatalog(), text_to_cstring(PG_GETARG_TEXT_PP(0)), false)->id);
+}
 
-	InitMaterializedSRF(fcinfo, 0);
-	cat = CfgGetCatalog();
-	if (!PG_ARGISNULL(0))
-	{
-		CfgEnv	   *env = CfgLookupEnv(cat, text_to_cstring(PG_GETARG_TEXT_PP(0)), false);
-
-		args[0] = Int32GetDatum(env->id);
-		args[3] = CStringGetTextDatum(env->name);
-		nulls[0] = nulls[3] = ' ';
-		mask |= 1;
-	}
-	if (!PG_ARGISNULL(1))
-	{
-		CfgService *svc = CfgLookupService(cat, text_to_cstring(PG_GETARG_TEXT_PP(1)), false);
-
-		args[1] = Int32GetDatum(svc->id);
-		args[4] = CStringGetTextDatum(svc->name);
-		nulls[1] = nulls[4] = ' ';
-		mask |= 2;
-	}
-	if (!PG_ARGISNULL(2))
-	{
-		CfgPath    *p = PG_GETARG_CFGPATH_PP(2);
-
-		args[2] = PointerGetDatum(cstring_to_text_with_len(CFGPATH_DATA(p), CFGPATH_LEN(p)));
-		nulls[2] = ' ';
-		mask |= 4;
-	}
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (plan_history[mask] == NULL)
-	{
-		initStringInfo(&sql);
-		/*
-		 * With an environment or service filter its name is a parameter:
-		 * joining it per row makes the generic plan a nested loop.
-		 */
-		appendStringInfo(&sql,
-						 "SELECT h.changeset, h.at, h.actor, %s, %s,"
-						 " h.path, NULLIF(h.provider, '')::pg_catalog.text, h.op,"
-						 " CASE WHEN h.secret AND h.old_value IS NOT NULL THEN '\"********\"'::pg_catalog.jsonb"
-						 " ELSE h.old_value END,"
-						 " CASE WHEN h.secret AND h.new_value IS NOT NULL THEN '\"********\"'::pg_catalog.jsonb"
-						 " ELSE h.new_value END,"
-						 " h.message"
-						 " FROM cfgmgr.change h",
-						 (mask & 1) ? "$4" : "e.name::pg_catalog.text",
-						 (mask & 2) ? "$5" : "s.name::pg_catalog.text");
-		if (!(mask & 1))
-			appendStringInfoString(&sql, " JOIN cfgmgr.environment e ON e.id OPERATOR(pg_catalog.=) h.env_id");
-		if (!(mask & 2))
-			appendStringInfoString(&sql, " JOIN cfgmgr.service s ON s.id OPERATOR(pg_catalog.=) h.service_id");
-		appendStringInfoString(&sql, " WHERE true");
-		if (mask & 1)
-			appendStringInfoString(&sql, " AND h.env_id OPERATOR(pg_catalog.=) $1");
-		if (mask & 2)
-			appendStringInfoString(&sql, " AND h.service_id OPERATOR(pg_catalog.=) $2");
-		if (mask & 4)
-			appendStringInfoString(&sql, " AND h.path OPERATOR(cfgmgr.<@) $3::cfgmgr.cfgpath");
-		appendStringInfoString(&sql, " ORDER BY h.id DESC");
-		/* how many rows a filter selects varies a lot: plan every call */
-		(void) CfgKeepPlanOpts(&plan_history[mask], sql.data, 5,
-							   (Oid[]) {INT4OID, INT4OID, TEXTOID, TEXTOID, TEXTOID},
-							   CURSOR_OPT_CUSTOM_PLAN);
-	}
-	/* rows go straight from the executor into the result tuplestore */
-	params = makeParamList(5);
-	for (i = 0; i < 5; i++)
-	{
-		params->params[i].value = args[i];
-		params->params[i].isnull = nulls[i] == 'n';
-		params->params[i].pflags = PARAM_FLAG_CONST;
-		params->params[i].ptype = i < 2 ? INT4OID : TEXTOID;
-	}
-	params->numParams = 5;
-	dest = CreateTuplestoreDestReceiver();
-	SetTuplestoreDestReceiverParams(dest, rsinfo->setResult,
-									rsinfo->econtext->ecxt_per_query_memory,
-									true, rsinfo->setDesc,
-									"cfgmgr.history: unexpected row shape");
-	memset(&opts, 0, sizeof(opts));
-	opts.params = params;
-	opts.read_only = true;
-	opts.dest = dest;
-	ret = SPI_execute_plan_extended(plan_history[mask], &opts);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "could not read cfgmgr.change: %s", SPI_result_code_string(ret));
-	dest->rDestroy(dest);
-	SPI_finish();
-	return (Datum) 0;
+/* cfgmgr.service_id(name text) RETURNS int: CM007 when unknown */
+Datum
+cfgmgr_service_id(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(CfgLookupService(CfgGetCatalog(), text_to_cstring(PG_GETARG_TEXT_PP(0)), false)->id);
 }
 
 /* ---------------------------------------------------------------------

@@ -100,8 +100,6 @@ typedef struct CfgJsonPair
 extern int	CfgKeyBytesCmp(const char *a, int alen, const char *b, int blen);
 extern CfgJsonPair *CfgJsonObjectPairs(JsonbContainer *c, int *npairs);
 extern bool CfgJsonObjectOfLabels(JsonbContainer *c);
-extern struct _SPI_plan *CfgKeepPlanOpts(struct _SPI_plan **slot, const char *sql,
-										 int nargs, Oid *types, int options);
 
 /* ---------------------------------------------------------------------
  * cfg_cache.c: cache of resolved results keyed by the call's arguments.

@@ -65,13 +65,40 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION cfgmgr.environments_at(bigint) IS 'internal: id, name and parent of the environments live at a commit sequence (NULL: now)';
 
--- C: argument and output column names coincide (service, path, provider).
+CREATE FUNCTION cfgmgr.environment_id(name text) RETURNS int
+	AS 'MODULE_PATHNAME', 'cfgmgr_environment_id' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+COMMENT ON FUNCTION cfgmgr.environment_id(text) IS 'the id of a live environment (CM006 when there is none)';
+CREATE FUNCTION cfgmgr.service_id(name text) RETURNS int
+	AS 'MODULE_PATHNAME', 'cfgmgr_service_id' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+COMMENT ON FUNCTION cfgmgr.service_id(text) IS 'the id of a service (CM007 when there is none)';
+
+-- SQL, not PL/pgSQL: argument and output column names coincide (service,
+-- path, provider), so the body uses $n.  No SET clause and every name
+-- schema-qualified: the planner inlines the function into the caller's
+-- query, folds away the filters that are NULL and reads one key's history
+-- through the index (the ids are looked up once per execution).  Newest
+-- first by change id: for one key that is commit order (writers of a key
+-- wait for each other's row lock); the exact commit order of changesets is
+-- cfgmgr.changeset.commit_seq.
 CREATE FUNCTION cfgmgr.history(env text DEFAULT NULL, service text DEFAULT NULL,
 							   path cfgmgr.cfgpath DEFAULT NULL)
 RETURNS TABLE(changeset bigint, at timestamptz, actor text, environment text, service text,
 			  path cfgmgr.cfgpath, provider text, op text, old_value jsonb, new_value jsonb,
 			  message text)
-	AS 'MODULE_PATHNAME', 'cfgmgr_history' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 100;
+LANGUAGE sql STABLE PARALLEL RESTRICTED AS $$
+	SELECT h.changeset, h.at, h.actor, e.name::pg_catalog.text, s.name::pg_catalog.text, h.path,
+		   NULLIF(h.provider, '')::pg_catalog.text, h.op,
+		   CASE WHEN h.secret AND h.old_value IS NOT NULL THEN '"********"'::pg_catalog.jsonb ELSE h.old_value END,
+		   CASE WHEN h.secret AND h.new_value IS NOT NULL THEN '"********"'::pg_catalog.jsonb ELSE h.new_value END,
+		   h.message
+	  FROM cfgmgr.change h
+	  JOIN cfgmgr.environment e ON e.id OPERATOR(pg_catalog.=) h.env_id
+	  JOIN cfgmgr.service s ON s.id OPERATOR(pg_catalog.=) h.service_id
+	 WHERE ($1 IS NULL OR h.env_id OPERATOR(pg_catalog.=) cfgmgr.environment_id($1))
+	   AND ($2 IS NULL OR h.service_id OPERATOR(pg_catalog.=) cfgmgr.service_id($2))
+	   AND ($3 IS NULL OR h.path OPERATOR(cfgmgr.<@) $3)
+	 ORDER BY h.id DESC
+$$;
 COMMENT ON FUNCTION cfgmgr.history(text, text, cfgmgr.cfgpath) IS 'every change, newest first, optionally of one environment, service and path (and below)';
 
 CREATE FUNCTION cfgmgr.version_changeset(version text)
