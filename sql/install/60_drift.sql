@@ -201,7 +201,7 @@ RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	new_id bigint;
-	max_size bigint := pg_size_bytes(current_setting('cfgmgr.import_max_size'));
+	max_size bigint := (SELECT s.setting::bigint FROM pg_catalog.pg_settings s WHERE s.name = 'cfgmgr.import_max_size');
 BEGIN
 	IF document IS NULL THEN
 		RAISE EXCEPTION 'document must not be null' USING ERRCODE = '22004';
@@ -231,7 +231,7 @@ CREATE FUNCTION cfgmgr.prune_observations(older_than interval DEFAULT '30 days')
 LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
 	WITH gone AS (
 		DELETE FROM cfgmgr.observation o
-		 WHERE o.reported_at OPERATOR(pg_catalog.<) pg_catalog.now() OPERATOR(pg_catalog.-) older_than
+		 WHERE o.reported_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) older_than)
 		   AND EXISTS (SELECT FROM cfgmgr.observation n
 						WHERE n.env_id OPERATOR(pg_catalog.=) o.env_id
 						  AND n.service_id OPERATOR(pg_catalog.=) o.service_id
