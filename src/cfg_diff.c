@@ -186,6 +186,49 @@ CfgDiffObjects(DiffState *st, JsonbContainer *l, JsonbContainer *r)
 	pfree(rk);
 }
 
+/* A whole jsonb datum as a JsonbValue (scalars extracted). */
+static void
+CfgDiffRootValue(Jsonb *j, JsonbValue *v)
+{
+	if (JB_ROOT_IS_SCALAR(j))
+	{
+		JsonbExtractScalar(&j->root, v);
+		return;
+	}
+	v->type = jbvBinary;
+	v->val.binary.data = &j->root;
+	v->val.binary.len = VARSIZE(j) - VARHDRSZ;
+}
+
+/*
+ * Compare the values two documents hold at one path (NULL: no value there)
+ * and call cb once per differing leaf at or below it, in path order.
+ */
+void
+CfgDiffAt(const char *path, int pathlen, Jsonb *left, Jsonb *right,
+		  CfgDiffCallback cb, void *arg)
+{
+	DiffState	st;
+	JsonbValue	lv,
+				rv;
+
+	if (left == NULL && right == NULL)
+		return;
+	initStringInfo(&st.path);
+	appendBinaryStringInfo(&st.path, path, pathlen);
+	st.cb = cb;
+	st.arg = arg;
+	if (left)
+		CfgDiffRootValue(left, &lv);
+	if (right)
+		CfgDiffRootValue(right, &rv);
+	if (left && right)
+		CfgDiffValues(&st, &lv, &rv);
+	else
+		CfgDiffOneSided(&st, left ? &lv : &rv, left != NULL);
+	pfree(st.path.data);
+}
+
 /*
  * Compare two documents and call cb once per differing leaf, in path
  * order.  Documents are objects (resolved configurations); other values
@@ -195,26 +238,25 @@ void
 CfgDiffJsonb(Jsonb *left, Jsonb *right, CfgDiffCallback cb, void *arg)
 {
 	DiffState	st;
-	JsonbValue	lv,
-				rv;
 
+	if (!JB_ROOT_IS_OBJECT(left) || !JB_ROOT_IS_OBJECT(right))
+	{
+		CfgDiffAt("", 0, left, right, cb, arg);
+		return;
+	}
 	initStringInfo(&st.path);
 	st.cb = cb;
 	st.arg = arg;
-	if (!JB_ROOT_IS_OBJECT(left) || !JB_ROOT_IS_OBJECT(right))
-	{
-		lv.type = jbvBinary;
-		lv.val.binary.data = &left->root;
-		lv.val.binary.len = VARSIZE(left) - VARHDRSZ;
-		if (JB_ROOT_IS_SCALAR(left))
-			JsonbExtractScalar(&left->root, &lv);
-		rv.type = jbvBinary;
-		rv.val.binary.data = &right->root;
-		rv.val.binary.len = VARSIZE(right) - VARHDRSZ;
-		if (JB_ROOT_IS_SCALAR(right))
-			JsonbExtractScalar(&right->root, &rv);
-		CfgDiffValues(&st, &lv, &rv);
-		return;
-	}
 	CfgDiffObjects(&st, &left->root, &right->root);
+	pfree(st.path.data);
+}
+
+/* The JSON type of a whole value, in CfgDiffType's terms. */
+int
+CfgDiffJsonbType(Jsonb *j)
+{
+	JsonbValue	v;
+
+	CfgDiffRootValue(j, &v);
+	return CfgDiffType(&v);
 }

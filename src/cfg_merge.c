@@ -7,7 +7,7 @@
  * root down; within a level provider-neutral entries before the provider's
  * own; within those, path order (ancestors before descendants, so the more
  * specific entry wins).  Applying an entry at path P:
- *	- a tombstone removes P;
+ *	- a tombstone removes P, and any object that leaves without keys;
  *	- an object deep-merges into an object already at P (and replaces
  *	  anything else);
  *	- scalars and arrays replace what is at P;
@@ -387,6 +387,34 @@ CfgMergeObject(CfgResolved *res, CfgNode *obj, JsonbContainer *c, int origin, St
 	}
 }
 
+static bool
+CfgObjectIsEmpty(CfgNode *obj)
+{
+	for (int i = 0; i < obj->nchildren; i++)
+		if (obj->children[i] != NULL)
+			return false;
+	return true;
+}
+
+/*
+ * Remove the child at the end of a walk (nodes[depth] holds it under
+ * labels[depth]); then every object the removal left without keys goes
+ * too, up to (not including) the root.  So a resolved document never holds
+ * an object emptied by tombstones: "{}" appears only where a value stored
+ * an empty object.  This keeps the result for a subtree independent of
+ * what other subtrees hold, which drift relies on (src/cfg_drift.c).
+ */
+static void
+CfgRemovePruning(CfgNode **nodes, const char **labels, int *lens, int depth)
+{
+	CfgRemoveChild(nodes[depth], labels[depth], lens[depth]);
+	while (depth > 0 && CfgObjectIsEmpty(nodes[depth]))
+	{
+		depth--;
+		CfgRemoveChild(nodes[depth], labels[depth], lens[depth]);
+	}
+}
+
 /* Apply one entry to the tree. */
 static void
 CfgApplyRow(CfgResolved *res, CfgNode *root, CfgLayerRow *row, StringInfo path)
@@ -394,19 +422,32 @@ CfgApplyRow(CfgResolved *res, CfgNode *root, CfgLayerRow *row, StringInfo path)
 	CfgNode    *node = root;
 	const char *p = row->path;
 	const char *end = row->path + row->pathlen;
+	/* the walk, for pruning after a tombstone (a path has < 1024 labels) */
+	CfgNode    *nodes[CFGPATH_MAX_LEN / 2 + 1];
+	const char *labels[CFGPATH_MAX_LEN / 2 + 1];
+	int			lens[CFGPATH_MAX_LEN / 2 + 1];
+	int			depth = 0;
 
 	for (;;)
 	{
 		const char *dot = memchr(p, '.', end - p);
 		int			len = (dot ? dot : end) - p;
 
+		if (depth > CFGPATH_MAX_LEN / 2)
+			elog(ERROR, "configuration path too deep: \"%.64s...\"", row->path);
+		nodes[depth] = node;
+		labels[depth] = p;
+		lens[depth] = len;
 		if (dot == NULL)
 		{
 			/* last label: path holds the parent's path */
 			resetStringInfo(path);
 			appendBinaryStringInfo(path, row->path, p - row->path - (p > row->path ? 1 : 0));
 			if (row->tombstone)
-				CfgRemoveChild(node, p, len);
+			{
+				if (CfgChild(node, p, len) != NULL)
+					CfgRemovePruning(nodes, labels, lens, depth);
+			}
 			else
 			{
 				JsonbValue	v;
@@ -436,6 +477,7 @@ CfgApplyRow(CfgResolved *res, CfgNode *root, CfgLayerRow *row, StringInfo path)
 			}
 			node = child;
 			p = dot + 1;
+			depth++;
 		}
 	}
 }

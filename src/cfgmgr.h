@@ -209,6 +209,26 @@ extern const char *CfgDiffKindName(CfgDiffKind kind);
 typedef void (*CfgDiffCallback) (void *arg, const char *path, int pathlen,
 								 CfgDiffKind kind, Jsonb *left, Jsonb *right);
 extern void CfgDiffJsonb(Jsonb *left, Jsonb *right, CfgDiffCallback cb, void *arg);
+extern void CfgDiffAt(const char *path, int pathlen, Jsonb *left, Jsonb *right,
+					  CfgDiffCallback cb, void *arg);
+extern int	CfgDiffJsonbType(Jsonb *j);
+
+/* ---------------------------------------------------------------------
+ * cfg_drift.c
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * Template rendering as drift sees it: the value a leaf renders to in an
+ * environment (the template engine installs the hook; NULL: values are
+ * compared as stored).  Drift compares rendered values, and a leaf whose
+ * two sides store the same template but render differently is expected
+ * (reason "template").
+ */
+typedef Jsonb *(*CfgRenderHook) (const char *env, const char *service,
+								 const char *provider, const char *path,
+								 int pathlen, Jsonb *value);
+extern CfgRenderHook cfg_render_hook;
 
 /* ---------------------------------------------------------------------
  * cfg_write.c

@@ -1,0 +1,1551 @@
+/*-------------------------------------------------------------------------
+ *
+ * cfg_drift.c
+ *	  Drift: the resolved configurations of two environments compared leaf
+ *	  by leaf, with expected variations and remediation statements.
+ *
+ * The naive way resolves both environments service by service into
+ * documents and diffs them.  That reads every row of both chains, builds
+ * two trees per service and walks them.  Here the rows are merged as they
+ * come out of cfgmgr.entry's primary key, which for one (environment,
+ * service) is already in path order (cfgpath order: a path's descendants
+ * right after it):
+ *
+ *	- one ordered index scan per environment of either chain (an ancestor
+ *	  both chains share is read once), plus the schema's defaults, merged by
+ *	  path;
+ *	- the rows are cut into "clusters": a path F with no row at any
+ *	  ancestor, and every row at F or below it.  What a side resolves to at
+ *	  F depends on the cluster's rows only (a tombstone that empties an
+ *	  object removes the object too, cfg_merge.c, so no cluster leaves
+ *	  traces above its root), and the documents differ exactly where some
+ *	  cluster's two results differ;
+ *	- a cluster of rows at F only, holding scalars or arrays (nearly all of
+ *	  them), is decided without building anything: each side's value is its
+ *	  deepest row, and when both sides' deepest row is the same row (a
+ *	  shared ancestor's) there is nothing to compare.  Any other cluster is
+ *	  resolved per side with the ordinary merge (cfg_merge.c) and diffed
+ *	  (cfg_diff.c).
+ *
+ * Memory is one cluster's rows plus the result, which goes to a tuplestore
+ * that spills to disk past work_mem like any other.
+ *
+ * Remediation: the statement that makes the right side's value at a leaf
+ * equal the left's: cfgmgr.set at the right environment (after removing
+ * what it stores below the leaf, when it stores anything), cfgmgr.unset,
+ * or unset with block => true when the right environment would still
+ * inherit a value.  For clusters resolved in full, the statement is first
+ * tried on the cluster's rows; when no single write can make the sides
+ * equal (an x-merge "append" array the right side inherits) the
+ * remediation suggests declaring the variation instead.  Secret values are
+ * compared in clear inside the function and never appear in the output for
+ * roles that may not read them; their remediation copies the value with
+ * cfgmgr.get instead of spelling it out.
+ *
+ * Also here: drift_observed and drift_coverage (declared against what
+ * agents report as deployed, cfgmgr.observation) and remediate (applies
+ * remediation statements).
+ *
+ * Copyright (c) 2026, cfgmgr developers
+ *
+ * src/cfg_drift.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/hsearch.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+#include "utils/rel.h"
+#include "utils/rls.h"
+#include "utils/snapmgr.h"
+
+#include "cfg_errcodes.h"
+#include "cfgmgr.h"
+#include "cfgpath.h"
+
+PG_FUNCTION_INFO_V1(cfgmgr_drift);
+PG_FUNCTION_INFO_V1(cfgmgr_drift_observed);
+PG_FUNCTION_INFO_V1(cfgmgr_drift_coverage);
+PG_FUNCTION_INFO_V1(cfgmgr_remediate);
+
+#define DRIFT_MASK "\"********\""
+
+/* Rendering of templates (the template engine sets it; NULL: none). */
+CfgRenderHook cfg_render_hook = NULL;
+
+/* A declared variation that is active and concerns the compared environments. */
+typedef struct DriftVariation
+{
+	int64		id;
+	char	   *service_pattern;
+	char	   *path_pattern;	/* the pattern followed by ".**" */
+	char	   *reason;			/* what the reason column says */
+} DriftVariation;
+
+/* What drift needs to know of one service. */
+typedef struct DriftService
+{
+	int32		id;
+	char	   *name;
+	CfgLayerRow *defaults;		/* schema defaults, in path order */
+	int			ndefaults;
+	List	   *merge_paths;	/* x-merge, as cfg_merge.c takes them */
+	List	   *merge_policies;
+	List	   *env_specific;	/* x-env-specific paths, followed by ".**" */
+} DriftService;
+
+typedef struct DriftServiceEnt
+{
+	int32		id;
+	DriftService *svc;
+} DriftServiceEnt;
+
+/* One environment's rows for the current service, in path order. */
+typedef struct DriftStream
+{
+	int32		env_id;
+	int			level[2];		/* in the left and right chains; -2: not in it */
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	bool		valid;			/* a current row */
+	const char *path;			/* the current row's path (in the slot) */
+	int			pathlen;
+	bool		provider_specific;
+} DriftStream;
+
+/* A row of the current cluster. */
+typedef struct DriftRow
+{
+	CfgLayerRow r;				/* r.level unused */
+	int			level[2];		/* -1: schema default; -2: not on that side */
+} DriftRow;
+
+/* How a leaf is fixed. */
+typedef enum DriftFix
+{
+	FIX_NONE,					/* no statement (drift_observed) */
+	FIX_SET,					/* cfgmgr.set */
+	FIX_UNSET_SET,				/* cfgmgr.unset, then cfgmgr.set */
+	FIX_UNSET,					/* cfgmgr.unset */
+	FIX_BLOCK,					/* cfgmgr.unset(..., block => true) */
+	FIX_DECLARE,				/* no write can: declare the variation */
+	FIX_ADOPT					/* drift_observed: declare the deployed value */
+} DriftFix;
+
+typedef struct Drift
+{
+	const char *names[2];		/* left and right environment names */
+	const char *provider;		/* NULL: provider-neutral */
+	CfgEnv	  **chain[2];
+	int			nchain[2];
+	bool		may_read_secrets;
+	List	   *variations;		/* DriftVariation */
+
+	/* output */
+	Tuplestorestate *store;
+	TupleDesc	desc;
+	int64		nrows_out;
+	/* remediate(): collect instead of output */
+	bool		collect;
+	List	   *collected;		/* DriftLeaf */
+	List	   *path_patterns;	/* remediate's selection (char *), NIL: all */
+	bool		include_expected;
+	MemoryContext outcxt;		/* where collected leaves live */
+
+	/* services */
+	DriftService *services;
+	int			nservices;
+	DriftService *cur;
+
+	/* storage */
+	Relation	rel;
+	Relation	idx;
+	AttrNumber	att_path,
+				att_provider,
+				att_value,
+				att_tombstone,
+				att_secret,
+				att_changeset;
+	int			natts;
+	DriftStream *streams;
+	int			nstreams;
+
+	/* the current cluster */
+	MemoryContext cxt;
+	DriftRow   *rows;
+	int			nrows;
+	int			maxrows;
+	char	   *F;
+	int			Flen;
+	CfgResolved *res[2];		/* clusters resolved in full */
+	Jsonb	   *mask;
+} Drift;
+
+/* A leaf collected by remediate(). */
+typedef struct DriftLeaf
+{
+	char	   *service;
+	char	   *path;
+	const char *kind;
+	char	   *statement;
+	bool		writes;			/* the statement is a write (not a suggestion) */
+} DriftLeaf;
+
+/* ---------------------------------------------------------------------
+ * Set-up: services, annotations, variations
+ * ---------------------------------------------------------------------
+ */
+
+static int
+DriftServiceCmp(const void *a, const void *b)
+{
+	return strcmp(((const DriftService *) a)->name, ((const DriftService *) b)->name);
+}
+
+static int
+DriftDefaultCmp(const void *a, const void *b)
+{
+	const CfgLayerRow *x = a;
+	const CfgLayerRow *y = b;
+
+	return CfgPathCmp(x->path, x->pathlen, y->path, y->pathlen);
+}
+
+/* "pattern" -> "pattern.**": the pattern and everything below what it matches. */
+static char *
+DriftSubtreePattern(const char *pat)
+{
+	return psprintf("%s.**", pat);
+}
+
+/*
+ * The services to compare (one, or all in name order) with their schema
+ * annotations.  Runs SPI; everything is allocated in the caller's context.
+ */
+static void
+DriftLoadServices(Drift *d, CfgCatalog *cat, const char *only)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	HTAB	   *byid;
+	HASHCTL		ctl;
+	int			ret;
+	uint64		i;
+
+	if (only != NULL)
+	{
+		CfgService *s = CfgLookupService(cat, only, false);
+
+		d->services = palloc0(sizeof(DriftService));
+		d->services[0].id = s->id;
+		d->services[0].name = pstrdup(s->name);
+		d->nservices = 1;
+	}
+	else
+	{
+		HASH_SEQ_STATUS st;
+		int32	   *idp;
+		int			n = 0,
+					max = 16;
+
+		d->services = palloc0(sizeof(DriftService) * max);
+		hash_seq_init(&st, cat->svc_by_id);
+		while ((idp = hash_seq_search(&st)) != NULL)
+		{
+			CfgService *s = CfgLookupServiceById(cat, *idp);
+
+			if (n == max)
+			{
+				max *= 2;
+				d->services = repalloc(d->services, sizeof(DriftService) * max);
+			}
+			memset(&d->services[n], 0, sizeof(DriftService));
+			d->services[n].id = s->id;
+			d->services[n].name = pstrdup(s->name);
+			n++;
+		}
+		d->nservices = n;
+		if (n > 1)
+			qsort(d->services, n, sizeof(DriftService), DriftServiceCmp);
+	}
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(int32);
+	ctl.entrysize = sizeof(DriftServiceEnt);
+	ctl.hcxt = CurrentMemoryContext;
+	byid = hash_create("cfgmgr drift services", Max(d->nservices, 16), &ctl,
+					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	for (int k = 0; k < d->nservices; k++)
+	{
+		DriftServiceEnt *e = hash_search(byid, &d->services[k].id, HASH_ENTER, NULL);
+
+		e->svc = &d->services[k];
+	}
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute("SELECT a.service_id, a.path::pg_catalog.text, a.keyword::pg_catalog.text, a.value"
+					  " FROM cfgmgr.schema_annotation a JOIN cfgmgr.service s"
+					  " ON s.id OPERATOR(pg_catalog.=) a.service_id"
+					  " AND s.schema_version OPERATOR(pg_catalog.=) a.version"
+					  " WHERE a.keyword OPERATOR(pg_catalog.=) ANY ('{default,x-merge,x-env-specific}'::pg_catalog.text[])",
+					  true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read cfgmgr.schema_annotation: %s", SPI_result_code_string(ret));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int32		sid = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+		DriftServiceEnt *e = hash_search(byid, &sid, HASH_FIND, NULL);
+		char	   *apath;
+		char	   *kw;
+		Jsonb	   *val;
+		JsonbValue	sv;
+		MemoryContext old;
+		DriftService *svc;
+
+		if (e == NULL)
+			continue;
+		svc = e->svc;
+		apath = TextDatumGetCString(SPI_getbinval(tup, desc, 2, &isnull));
+		kw = TextDatumGetCString(SPI_getbinval(tup, desc, 3, &isnull));
+		old = MemoryContextSwitchTo(caller);
+		val = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 4, &isnull));
+		if (strcmp(kw, "default") == 0)
+		{
+			CfgLayerRow *row;
+
+			if (svc->ndefaults % 16 == 0)
+				svc->defaults = svc->ndefaults == 0 ?
+					palloc0(sizeof(CfgLayerRow) * 16) :
+					repalloc(svc->defaults, sizeof(CfgLayerRow) * (svc->ndefaults + 16));
+			row = &svc->defaults[svc->ndefaults++];
+			memset(row, 0, sizeof(CfgLayerRow));
+			row->level = -1;
+			row->path = pstrdup(apath);
+			row->pathlen = strlen(apath);
+			row->value = val;
+		}
+		else if (JB_ROOT_IS_SCALAR(val) && JsonbExtractScalar(&val->root, &sv))
+		{
+			if (kw[0] == 'x' && kw[2] == 'm' && sv.type == jbvString)
+			{
+				svc->merge_paths = lappend(svc->merge_paths, pstrdup(apath));
+				svc->merge_policies = lappend(svc->merge_policies,
+											  pnstrdup(sv.val.string.val, sv.val.string.len));
+			}
+			else if (kw[0] == 'x' && kw[2] == 'e' && sv.type == jbvBool && sv.val.boolean)
+				svc->env_specific = lappend(svc->env_specific,
+											apath[0] ? DriftSubtreePattern(apath) : pstrdup("**"));
+		}
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	for (int k = 0; k < d->nservices; k++)
+		if (d->services[k].ndefaults > 1)
+			qsort(d->services[k].defaults, d->services[k].ndefaults, sizeof(CfgLayerRow),
+				  DriftDefaultCmp);
+	hash_destroy(byid);
+}
+
+/* Does a glob over names (environments, services) match name? */
+static bool
+DriftNameMatch(const char *pattern, const char *name)
+{
+	return CfgGlobMatch(pattern, strlen(pattern), name, strlen(name));
+}
+
+/*
+ * The active variations (not expired) whose environment list is empty or
+ * names one of envs (NULL entries ignored), in id order.
+ */
+static List *
+DriftLoadVariations(const char *env1, const char *env2)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	List	   *out = NIL;
+	int			ret;
+	uint64		i;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute("SELECT v.id, v.service_pattern, v.path_pattern, v.environments, v.reason"
+					  " FROM cfgmgr.variation v"
+					  " WHERE v.expires_at IS NULL OR v.expires_at OPERATOR(pg_catalog.>) pg_catalog.now()"
+					  " ORDER BY v.id", true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read cfgmgr.variation: %s", SPI_result_code_string(ret));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Datum		envs = SPI_getbinval(tup, desc, 4, &isnull);
+		bool		applies = isnull;
+		MemoryContext old;
+		DriftVariation *v;
+		char	   *reason;
+
+		if (!applies)
+		{
+			Datum	   *elems;
+			bool	   *enulls;
+			int			n;
+
+			deconstruct_array(DatumGetArrayTypeP(envs), TEXTOID, -1, false, TYPALIGN_INT,
+							  &elems, &enulls, &n);
+			for (int k = 0; k < n && !applies; k++)
+			{
+				char	   *pat;
+
+				if (enulls[k])
+					continue;
+				pat = TextDatumGetCString(elems[k]);
+				applies = DriftNameMatch(pat, env1) || (env2 && DriftNameMatch(pat, env2));
+			}
+		}
+		if (!applies)
+			continue;
+		reason = SPI_getvalue(tup, desc, 5);
+		old = MemoryContextSwitchTo(caller);
+		v = palloc(sizeof(DriftVariation));
+		v->id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		v->service_pattern = TextDatumGetCString(SPI_getbinval(tup, desc, 2, &isnull));
+		v->path_pattern = DriftSubtreePattern(TextDatumGetCString(SPI_getbinval(tup, desc, 3, &isnull)));
+		v->reason = reason ? psprintf("variation %lld: %s", (long long) v->id, reason) :
+			psprintf("variation %lld", (long long) v->id);
+		out = lappend(out, v);
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	return out;
+}
+
+/*
+ * May the current role read secret values in clear?  Until per-path
+ * privileges exist (access control), the owners of the configuration
+ * tables (and superusers) may; every other role sees them masked.
+ */
+static bool
+DriftMayReadSecrets(void)
+{
+	return pg_class_ownercheck(get_relname_relid("entry", get_namespace_oid("cfgmgr", false)),
+							   GetUserId());
+}
+
+/* ---------------------------------------------------------------------
+ * Output
+ * ---------------------------------------------------------------------
+ */
+
+/* Why a differing leaf is expected, or NULL. */
+static const char *
+DriftReason(Drift *d, const char *path, int pathlen, bool env_specific)
+{
+	ListCell   *lc;
+
+	foreach(lc, d->variations)
+	{
+		DriftVariation *v = lfirst(lc);
+
+		if (DriftNameMatch(v->service_pattern, d->cur->name) &&
+			CfgGlobMatch(v->path_pattern, strlen(v->path_pattern), path, pathlen))
+			return v->reason;
+	}
+	if (env_specific)
+		foreach(lc, d->cur->env_specific)
+	{
+		const char *pat = lfirst(lc);
+
+		if (CfgGlobMatch(pat, strlen(pat), path, pathlen))
+			return "x-env-specific";
+	}
+	return NULL;
+}
+
+static void
+DriftAppendTarget(StringInfo s, const char *env, const char *svc, const char *path)
+{
+	appendStringInfo(s, "%s, %s, %s", quote_literal_cstr(env), quote_literal_cstr(svc),
+					 quote_literal_cstr(path));
+}
+
+static void
+DriftAppendProvider(StringInfo s, const char *provider)
+{
+	if (provider)
+		appendStringInfo(s, ", provider => %s", quote_literal_cstr(provider));
+}
+
+/* The remediation statement for a leaf. */
+static char *
+DriftStatement(Drift *d, DriftFix fix, const char *path, Jsonb *value, bool secret)
+{
+	StringInfoData s;
+	const char *right = d->names[1];
+	const char *svc = d->cur->name;
+
+	initStringInfo(&s);
+	switch (fix)
+	{
+		case FIX_NONE:
+			return NULL;
+		case FIX_SET:
+		case FIX_UNSET_SET:
+		case FIX_ADOPT:
+			appendStringInfoString(&s, "SELECT cfgmgr.set(");
+			DriftAppendTarget(&s, fix == FIX_ADOPT ? d->names[0] : right, svc, path);
+			if (secret)
+			{
+				/* copy the value without spelling it out */
+				appendStringInfoString(&s, ", cfgmgr.get(");
+				DriftAppendTarget(&s, d->names[0], svc, path);
+				DriftAppendProvider(&s, d->provider);
+				appendStringInfoChar(&s, ')');
+			}
+			else
+				appendStringInfo(&s, ", %s::jsonb",
+								 quote_literal_cstr(JsonbToCString(NULL, &value->root, VARSIZE(value))));
+			DriftAppendProvider(&s, d->provider);
+			if (secret)
+				appendStringInfoString(&s, ", secret => true");
+			appendStringInfoChar(&s, ')');
+			if (fix == FIX_UNSET_SET)
+			{
+				appendStringInfoString(&s, " FROM cfgmgr.unset(");
+				DriftAppendTarget(&s, right, svc, path);
+				DriftAppendProvider(&s, d->provider);
+				appendStringInfoChar(&s, ')');
+			}
+			break;
+		case FIX_UNSET:
+		case FIX_BLOCK:
+			appendStringInfoString(&s, "SELECT cfgmgr.unset(");
+			DriftAppendTarget(&s, right, svc, path);
+			DriftAppendProvider(&s, d->provider);
+			if (fix == FIX_BLOCK)
+				appendStringInfoString(&s, ", block => true");
+			appendStringInfoChar(&s, ')');
+			break;
+		case FIX_DECLARE:
+			appendStringInfo(&s, "SELECT cfgmgr.expect_variation(%s, %s, ARRAY[%s, %s], %s)",
+							 quote_literal_cstr(svc), quote_literal_cstr(path),
+							 quote_literal_cstr(d->names[0]), quote_literal_cstr(right),
+							 quote_literal_cstr(psprintf("no single write makes %s equal %s here (x-merge)",
+														 right, d->names[0])));
+			break;
+	}
+	appendStringInfoChar(&s, ';');
+	return s.data;
+}
+
+/* Does path match one of remediate()'s selection patterns? */
+static bool
+DriftSelected(Drift *d, const char *path, int pathlen)
+{
+	ListCell   *lc;
+
+	if (d->path_patterns == NIL)
+		return true;
+	foreach(lc, d->path_patterns)
+	{
+		const char *pat = lfirst(lc);
+
+		if (CfgGlobMatch(pat, strlen(pat), path, pathlen))
+			return true;
+	}
+	return false;
+}
+
+/* One output row (or one leaf collected by remediate). */
+static void
+DriftEmit(Drift *d, const char *path, int pathlen, CfgDiffKind kind,
+		  Jsonb *left, Jsonb *right, bool lsecret, bool rsecret,
+		  DriftFix fix, const char *reason)
+{
+	Datum		values[8];
+	bool		nulls[8] = {false, false, false, false, false, false, false, false};
+	char	   *p = pnstrdup(path, pathlen);
+	char	   *stmt = fix == FIX_ADOPT ? DriftStatement(d, fix, p, right, false) :
+		DriftStatement(d, fix, p, left, lsecret);
+
+	if (d->collect)
+	{
+		MemoryContext old;
+		DriftLeaf  *leaf;
+
+		if ((reason != NULL && !d->include_expected) || !DriftSelected(d, path, pathlen))
+			return;
+		old = MemoryContextSwitchTo(d->outcxt);
+		leaf = palloc(sizeof(DriftLeaf));
+		leaf->service = pstrdup(d->cur->name);
+		leaf->path = pstrdup(p);
+		leaf->kind = CfgDiffKindName(kind);
+		leaf->statement = stmt ? pstrdup(stmt) : NULL;
+		leaf->writes = fix != FIX_DECLARE && fix != FIX_NONE;
+		d->collected = lappend(d->collected, leaf);
+		MemoryContextSwitchTo(old);
+		return;
+	}
+	values[0] = CStringGetTextDatum(d->cur->name);
+	values[1] = PointerGetDatum(cstring_to_text_with_len(path, pathlen));
+	values[2] = CStringGetTextDatum(CfgDiffKindName(kind));
+	if (left)
+		values[3] = JsonbPGetDatum(lsecret && !d->may_read_secrets ? d->mask : left);
+	else
+		nulls[3] = true;
+	if (right)
+		values[4] = JsonbPGetDatum(rsecret && !d->may_read_secrets ? d->mask : right);
+	else
+		nulls[4] = true;
+	values[5] = BoolGetDatum(reason != NULL);
+	if (reason)
+		values[6] = CStringGetTextDatum(reason);
+	else
+		nulls[6] = true;
+	if (stmt)
+		values[7] = CStringGetTextDatum(stmt);
+	else
+		nulls[7] = true;
+	tuplestore_putvalues(d->store, d->desc, values, nulls);
+	d->nrows_out++;
+}
+
+/* ---------------------------------------------------------------------
+ * Reading the rows
+ * ---------------------------------------------------------------------
+ */
+
+static void
+DriftOpen(Drift *d)
+{
+	Oid			nsp = get_namespace_oid("cfgmgr", false);
+	Oid			relid = get_relname_relid("entry", nsp);
+	Oid			idxid = get_relname_relid("entry_pkey", nsp);
+	AclResult	acl;
+
+	if (!OidIsValid(relid) || !OidIsValid(idxid))
+		elog(ERROR, "cfgmgr.entry or its primary key is missing");
+	acl = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
+	if (acl != ACLCHECK_OK)
+		aclcheck_error(acl, OBJECT_TABLE, "entry");
+	/* rows are read below the executor: row-level security could not apply */
+	if (check_enable_rls(relid, InvalidOid, false) == RLS_ENABLED)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("drift cannot run under row-level security on cfgmgr.entry")));
+	d->rel = table_open(relid, AccessShareLock);
+	d->idx = index_open(idxid, AccessShareLock);
+	d->att_path = get_attnum(relid, "path");
+	d->att_provider = get_attnum(relid, "provider");
+	d->att_value = get_attnum(relid, "value");
+	d->att_tombstone = get_attnum(relid, "tombstone");
+	d->att_secret = get_attnum(relid, "secret");
+	d->att_changeset = get_attnum(relid, "changeset");
+	d->natts = Max(Max(Max(d->att_path, d->att_provider), Max(d->att_value, d->att_tombstone)),
+				   Max(d->att_secret, d->att_changeset));
+}
+
+/* One stream per environment of either chain (shared ancestors once). */
+static void
+DriftStreams(Drift *d, Snapshot snap)
+{
+	d->streams = palloc0(sizeof(DriftStream) * (d->nchain[0] + d->nchain[1]));
+	d->nstreams = 0;
+	for (int side = 0; side < 2; side++)
+		for (int lvl = 0; lvl < d->nchain[side]; lvl++)
+		{
+			int32		id = d->chain[side][lvl]->id;
+			DriftStream *s = NULL;
+
+			for (int k = 0; k < d->nstreams; k++)
+				if (d->streams[k].env_id == id)
+					s = &d->streams[k];
+			if (s == NULL)
+			{
+				s = &d->streams[d->nstreams++];
+				s->env_id = id;
+				s->level[0] = s->level[1] = -2;
+				s->scan = index_beginscan(d->rel, d->idx, snap, 2, 0);
+				s->slot = table_slot_create(d->rel, NULL);
+			}
+			s->level[side] = lvl;
+		}
+}
+
+static void
+DriftClose(Drift *d)
+{
+	for (int k = 0; k < d->nstreams; k++)
+	{
+		index_endscan(d->streams[k].scan);
+		ExecDropSingleTupleTableSlot(d->streams[k].slot);
+	}
+	index_close(d->idx, AccessShareLock);
+	table_close(d->rel, AccessShareLock);
+}
+
+/* Advance a stream to its next row of the neutral or the chosen provider. */
+static void
+DriftNext(Drift *d, DriftStream *s)
+{
+	int			plen = d->provider ? strlen(d->provider) : 0;
+
+	for (;;)
+	{
+		Datum	   *v;
+		struct varlena *pv;
+		struct varlena *pp;
+
+		if (!index_getnext_slot(s->scan, ForwardScanDirection, s->slot))
+		{
+			s->valid = false;
+			return;
+		}
+		slot_getsomeattrs(s->slot, d->natts);
+		v = s->slot->tts_values;
+		pv = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(v[d->att_provider - 1]));
+		if (VARSIZE_ANY_EXHDR(pv) == 0)
+			s->provider_specific = false;
+		else if (d->provider && (int) VARSIZE_ANY_EXHDR(pv) == plen &&
+				 memcmp(VARDATA_ANY(pv), d->provider, plen) == 0)
+			s->provider_specific = true;
+		else
+			continue;			/* another provider's value */
+		pp = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(v[d->att_path - 1]));
+		s->path = VARDATA_ANY(pp);
+		s->pathlen = VARSIZE_ANY_EXHDR(pp);
+		s->valid = true;
+		return;
+	}
+}
+
+static DriftRow *
+DriftNewRow(Drift *d)
+{
+	if (d->nrows == d->maxrows)
+	{
+		d->maxrows *= 2;
+		d->rows = repalloc(d->rows, sizeof(DriftRow) * d->maxrows);
+	}
+	return &d->rows[d->nrows++];
+}
+
+/* Copy a stream's current row into the cluster (d->cxt). */
+static void
+DriftTake(Drift *d, DriftStream *s)
+{
+	DriftRow   *row = DriftNewRow(d);
+	Datum	   *v = s->slot->tts_values;
+	MemoryContext old = MemoryContextSwitchTo(d->cxt);
+
+	memset(row, 0, sizeof(DriftRow));
+	row->level[0] = s->level[0];
+	row->level[1] = s->level[1];
+	row->r.env_id = s->env_id;
+	row->r.provider_specific = s->provider_specific;
+	row->r.path = pnstrdup(s->path, s->pathlen);
+	row->r.pathlen = s->pathlen;
+	row->r.tombstone = DatumGetBool(v[d->att_tombstone - 1]);
+	row->r.secret = DatumGetBool(v[d->att_secret - 1]);
+	row->r.changeset = DatumGetInt64(v[d->att_changeset - 1]);
+	if (!row->r.tombstone)
+		row->r.value = DatumGetJsonbPCopy(v[d->att_value - 1]);
+	MemoryContextSwitchTo(old);
+}
+
+/* ---------------------------------------------------------------------
+ * Clusters
+ * ---------------------------------------------------------------------
+ */
+
+/* The x-merge policy at path ('r', 'a', 'u' or 0), as cfg_merge.c finds it. */
+static char
+DriftPolicy(DriftService *svc, const char *path, int len)
+{
+	ListCell   *a,
+			   *b;
+
+	forboth(a, svc->merge_paths, b, svc->merge_policies)
+	{
+		const char *pat = lfirst(a);
+
+		if (CfgGlobMatch(pat, strlen(pat), path, len))
+			return ((const char *) lfirst(b))[0];
+	}
+	return 0;
+}
+
+/* Is a row the right environment's own, with the qualifier a fix writes? */
+static bool
+DriftOwn(Drift *d, DriftRow *row)
+{
+	return row->level[1] == d->nchain[1] - 1 &&
+		row->r.provider_specific == (d->provider != NULL);
+}
+
+/* Is a applied after b on a side (deeper level; provider after neutral)? */
+static bool
+DriftAfter(DriftRow *a, DriftRow *b, int side)
+{
+	if (a->level[side] != b->level[side])
+		return a->level[side] > b->level[side];
+	return a->r.provider_specific && !b->r.provider_specific;
+}
+
+/*
+ * The cluster resolved for one side, leaving out the right environment's
+ * own rows at or below excl (when not NULL) and adding a value of its own
+ * at excl (when extra is not NULL): what a fix would leave.
+ */
+static CfgResolved *
+DriftResolveSide(Drift *d, int side, const char *excl, int excllen, Jsonb *extra)
+{
+	CfgResolved *res = palloc0(sizeof(CfgResolved));
+	int			n = 0;
+
+	res->provider = d->provider;
+	res->merge_paths = d->cur->merge_paths;
+	res->merge_policies = d->cur->merge_policies;
+	res->rows = palloc(sizeof(CfgLayerRow) * (d->nrows + 1));
+	for (int i = 0; i < d->nrows; i++)
+	{
+		DriftRow   *row = &d->rows[i];
+
+		if (row->level[side] < -1)
+			continue;
+		if (excl && DriftOwn(d, row) &&
+			CfgPathIsAncestor(excl, excllen, row->r.path, row->r.pathlen))
+			continue;
+		res->rows[n] = row->r;
+		res->rows[n].level = row->level[side];
+		n++;
+	}
+	if (extra)
+	{
+		CfgLayerRow *row = &res->rows[n++];
+
+		memset(row, 0, sizeof(CfgLayerRow));
+		row->level = d->nchain[1] - 1;
+		row->provider_specific = d->provider != NULL;
+		row->path = (char *) excl;
+		row->pathlen = excllen;
+		row->value = extra;
+	}
+	res->nrows = n;
+	CfgSortRows(res->rows, n);
+	CfgMergeRows(res);
+	return res;
+}
+
+static Jsonb *
+DriftNodeJsonb(CfgResolved *res, const char *path, int pathlen)
+{
+	CfgNode    *node = CfgNodeFind(res->root, path, pathlen);
+
+	return node ? CfgNodeToJsonb(node) : NULL;
+}
+
+/* Does any leaf at or below path come from a secret row? */
+static bool
+DriftSecretUnder(CfgResolved *res, const char *path, int pathlen)
+{
+	CfgNode    *node = CfgNodeFind(res->root, path, pathlen);
+
+	if (node == NULL)
+		return false;
+	for (int i = 0; i < res->nrows; i++)
+		if (res->rows[i].secret && CfgNodeUsesRow(node, i))
+			return true;
+	return false;
+}
+
+/* A differing leaf of a cluster resolved in full: find its fix and emit it. */
+static void
+DriftSlowLeaf(void *arg, const char *path, int pathlen, CfgDiffKind kind,
+			  Jsonb *left, Jsonb *right)
+{
+	Drift	   *d = arg;
+	bool		own = false,
+				own_below = false;
+	DriftFix	fix;
+
+	for (int i = 0; i < d->nrows; i++)
+	{
+		DriftRow   *row = &d->rows[i];
+
+		if (DriftOwn(d, row) && CfgPathIsAncestor(path, pathlen, row->r.path, row->r.pathlen))
+		{
+			own = true;
+			if (row->r.pathlen != pathlen)
+				own_below = true;
+		}
+	}
+	if (kind == CFG_DIFF_ONLY_RIGHT)
+	{
+		fix = FIX_BLOCK;
+		if (own && DriftNodeJsonb(DriftResolveSide(d, 1, path, pathlen, NULL), path, pathlen) == NULL)
+			fix = FIX_UNSET;
+	}
+	else
+	{
+		CfgResolved *after = DriftResolveSide(d, 1, path, pathlen, left);
+		Jsonb	   *v = DriftNodeJsonb(after, path, pathlen);
+
+		if (v != NULL && compareJsonbContainers(&v->root, &left->root) == 0 &&
+			CfgDiffJsonbType(v) == CfgDiffJsonbType(left))
+			fix = own_below ? FIX_UNSET_SET : FIX_SET;
+		else
+			fix = FIX_DECLARE;
+	}
+	DriftEmit(d, path, pathlen, kind, left, right,
+			  left && DriftSecretUnder(d->res[0], path, pathlen),
+			  right && DriftSecretUnder(d->res[1], path, pathlen),
+			  fix, DriftReason(d, path, pathlen, true));
+}
+
+static void
+DriftSlow(Drift *d)
+{
+	Jsonb	   *j[2];
+
+	for (int side = 0; side < 2; side++)
+	{
+		d->res[side] = DriftResolveSide(d, side, NULL, 0, NULL);
+		j[side] = DriftNodeJsonb(d->res[side], d->F, d->Flen);
+	}
+	CfgDiffAt(d->F, d->Flen, j[0], j[1], DriftSlowLeaf, d);
+}
+
+/*
+ * A cluster of rows at F only, holding scalars and arrays: each side's
+ * value is its last row in application order.
+ */
+static void
+DriftFast(Drift *d)
+{
+	DriftRow   *w[2] = {NULL, NULL};
+	Jsonb	   *v[2];
+	CfgDiffKind kind;
+	DriftFix	fix = FIX_SET;
+
+	for (int i = 0; i < d->nrows; i++)
+		for (int side = 0; side < 2; side++)
+			if (d->rows[i].level[side] >= -1 &&
+				(w[side] == NULL || DriftAfter(&d->rows[i], w[side], side)))
+				w[side] = &d->rows[i];
+	for (int side = 0; side < 2; side++)
+		v[side] = w[side] && !w[side]->r.tombstone ? w[side]->r.value : NULL;
+	if (w[0] == w[1] && cfg_render_hook == NULL)
+		return;					/* the same row (a shared ancestor's) */
+	if (cfg_render_hook != NULL)
+	{
+		bool		same_raw = w[0] == w[1] ||
+			(v[0] && v[1] && compareJsonbContainers(&v[0]->root, &v[1]->root) == 0);
+
+		for (int side = 0; side < 2; side++)
+			if (v[side])
+				v[side] = cfg_render_hook(d->names[side], d->cur->name, d->provider,
+										  d->F, d->Flen, v[side]);
+		if (same_raw && v[0] && v[1] && compareJsonbContainers(&v[0]->root, &v[1]->root) != 0)
+		{
+			/* the same template, rendered differently per environment */
+			DriftEmit(d, d->F, d->Flen, CFG_DIFF_CHANGED, v[0], v[1],
+					  w[0]->r.secret, w[1]->r.secret, FIX_SET, "template");
+			return;
+		}
+	}
+	if (v[0] == NULL && v[1] == NULL)
+		return;
+	if (v[0] && v[1])
+	{
+		if (compareJsonbContainers(&v[0]->root, &v[1]->root) == 0)
+			return;
+		kind = CfgDiffJsonbType(v[0]) == CfgDiffJsonbType(v[1]) ?
+			CFG_DIFF_CHANGED : CFG_DIFF_TYPE_CHANGED;
+	}
+	else
+		kind = v[0] ? CFG_DIFF_ONLY_LEFT : CFG_DIFF_ONLY_RIGHT;
+
+	if (kind == CFG_DIFF_ONLY_RIGHT)
+	{
+		/* unset is enough when what is left after it resolves to nothing */
+		DriftRow   *next = NULL;
+		bool		own = false;
+
+		for (int i = 0; i < d->nrows; i++)
+		{
+			DriftRow   *row = &d->rows[i];
+
+			if (row->level[1] < -1)
+				continue;
+			if (DriftOwn(d, row))
+				own = true;
+			else if (next == NULL || DriftAfter(row, next, 1))
+				next = row;
+		}
+		fix = own && (next == NULL || next->r.tombstone) ? FIX_UNSET : FIX_BLOCK;
+	}
+	DriftEmit(d, d->F, d->Flen, kind, v[0], v[1],
+			  w[0] && w[0]->r.secret, w[1] && w[1]->r.secret, fix,
+			  DriftReason(d, d->F, d->Flen, true));
+}
+
+static void
+DriftCluster(Drift *d)
+{
+	bool		fast = true;
+
+	if (d->cur->merge_paths != NIL)
+	{
+		char		p = DriftPolicy(d->cur, d->F, d->Flen);
+
+		fast = p != 'a' && p != 'u';
+	}
+	for (int i = 0; i < d->nrows && fast; i++)
+		if (d->rows[i].r.pathlen != d->Flen ||
+			(!d->rows[i].r.tombstone && JB_ROOT_IS_OBJECT(d->rows[i].r.value)))
+			fast = false;
+	if (fast)
+		DriftFast(d);
+	else
+		DriftSlow(d);
+}
+
+/* Compare one service: merge the streams and the defaults by path. */
+static void
+DriftService1(Drift *d, DriftService *svc)
+{
+	ScanKeyData keys[2];
+	int			di = 0;
+
+	d->cur = svc;
+	for (int k = 0; k < d->nstreams; k++)
+	{
+		DriftStream *s = &d->streams[k];
+
+		ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(s->env_id));
+		ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(svc->id));
+		index_rescan(s->scan, keys, 2, NULL, 0);
+		DriftNext(d, s);
+	}
+	for (;;)
+	{
+		const char *minp = NULL;
+		int			minlen = 0;
+
+		CHECK_FOR_INTERRUPTS();
+		for (int k = 0; k < d->nstreams; k++)
+		{
+			DriftStream *s = &d->streams[k];
+
+			if (s->valid && (minp == NULL || CfgPathCmp(s->path, s->pathlen, minp, minlen) < 0))
+			{
+				minp = s->path;
+				minlen = s->pathlen;
+			}
+		}
+		if (di < svc->ndefaults &&
+			(minp == NULL || CfgPathCmp(svc->defaults[di].path, svc->defaults[di].pathlen,
+										minp, minlen) < 0))
+		{
+			minp = svc->defaults[di].path;
+			minlen = svc->defaults[di].pathlen;
+		}
+		if (minp == NULL)
+			break;
+
+		MemoryContextReset(d->cxt);
+		d->F = MemoryContextAlloc(d->cxt, minlen + 1);
+		memcpy(d->F, minp, minlen);
+		d->F[minlen] = '\0';
+		d->Flen = minlen;
+		d->nrows = 0;
+		for (int k = 0; k < d->nstreams; k++)
+		{
+			DriftStream *s = &d->streams[k];
+
+			while (s->valid && CfgPathIsAncestor(d->F, d->Flen, s->path, s->pathlen))
+			{
+				DriftTake(d, s);
+				DriftNext(d, s);
+			}
+		}
+		while (di < svc->ndefaults &&
+			   CfgPathIsAncestor(d->F, d->Flen, svc->defaults[di].path, svc->defaults[di].pathlen))
+		{
+			DriftRow   *row = DriftNewRow(d);
+
+			memset(row, 0, sizeof(DriftRow));
+			row->r = svc->defaults[di];
+			row->level[0] = row->level[1] = -1;
+			di++;
+		}
+		{
+			MemoryContext old = MemoryContextSwitchTo(d->cxt);
+
+			DriftCluster(d);
+			MemoryContextSwitchTo(old);
+		}
+	}
+}
+
+/*
+ * Set up d for comparing left and right, run it over d's services.
+ */
+static void
+DriftRun(Drift *d, const char *left, const char *right, const char *service,
+		 const char *provider)
+{
+	CfgCatalog *cat = CfgGetCatalog();
+	Snapshot	snap;
+
+	d->names[0] = left;
+	d->names[1] = right;
+	d->provider = provider;
+	for (int side = 0; side < 2; side++)
+	{
+		CfgEnv	   *env = CfgLookupEnv(cat, d->names[side], false);
+
+		d->names[side] = env->name;
+		d->chain[side] = palloc(sizeof(CfgEnv *) * CFG_MAX_DEPTH);
+		d->nchain[side] = CfgEnvChain(cat, env, d->chain[side]);
+	}
+	if (provider != NULL)
+		CfgCheckProvider(cat, provider);
+	DriftLoadServices(d, cat, service);
+	d->may_read_secrets = DriftMayReadSecrets();
+	d->mask = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(DRIFT_MASK)));
+	if (strcmp(d->names[0], d->names[1]) == 0)
+		return;					/* an environment does not drift from itself */
+	d->variations = DriftLoadVariations(d->names[0], d->names[1]);
+
+	d->cxt = AllocSetContextCreate(CurrentMemoryContext, "cfgmgr drift cluster",
+								   ALLOCSET_DEFAULT_SIZES);
+	d->maxrows = 64;
+	d->rows = palloc(sizeof(DriftRow) * d->maxrows);
+	DriftOpen(d);
+	snap = CfgReadSnapshotPush();
+	DriftStreams(d, snap);
+	for (int k = 0; k < d->nservices; k++)
+		DriftService1(d, &d->services[k]);
+	DriftClose(d);
+	CfgReadSnapshotPop(snap);
+	MemoryContextDelete(d->cxt);
+}
+
+static char *
+DriftArgOpt(FunctionCallInfo fcinfo, int n)
+{
+	return PG_ARGISNULL(n) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+/*
+ * cfgmgr.drift(left_env text, right_env text, service text DEFAULT NULL,
+ *				provider text DEFAULT NULL)
+ *	 RETURNS TABLE(service text, path text, kind text, left_value jsonb,
+ *				   right_value jsonb, expected bool, reason text,
+ *				   remediation text)
+ */
+Datum
+cfgmgr_drift(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Drift	   *d = palloc0(sizeof(Drift));
+	char	   *left = CfgArgText(fcinfo, 0, "left_env");
+	char	   *right = CfgArgText(fcinfo, 1, "right_env");
+
+	InitMaterializedSRF(fcinfo, 0);
+	d->store = rsinfo->setResult;
+	d->desc = rsinfo->setDesc;
+	DriftRun(d, left, right, DriftArgOpt(fcinfo, 2), DriftArgOpt(fcinfo, 3));
+	return (Datum) 0;
+}
+
+/* ---------------------------------------------------------------------
+ * remediate
+ * ---------------------------------------------------------------------
+ */
+
+/* The leaves of a drift, as remediate() selects them. */
+static List *
+DriftCollect(const char *left, const char *right, const char *service,
+			 const char *provider, List *patterns, bool include_expected)
+{
+	Drift	   *d = palloc0(sizeof(Drift));
+
+	d->collect = true;
+	d->outcxt = CurrentMemoryContext;
+	d->path_patterns = patterns;
+	d->include_expected = include_expected;
+	DriftRun(d, left, right, service, provider);
+	return d->collected;
+}
+
+/*
+ * cfgmgr.remediate(left_env text, right_env text, service text DEFAULT NULL,
+ *					provider text DEFAULT NULL, paths text[] DEFAULT NULL,
+ *					include_expected bool DEFAULT false,
+ *					message text DEFAULT NULL)
+ *	 RETURNS TABLE(service text, path text, kind text, statement text,
+ *				   applied bool)
+ *
+ * Runs the remediation statements of drift(left_env, right_env, service,
+ * provider) for the leaves matching one of the glob patterns in paths (all
+ * when NULL), unexpected ones only unless include_expected, in the calling
+ * transaction (one changeset, validated at commit like every write).  A
+ * leaf whose remediation only suggests declaring a variation is listed with
+ * applied = false.  Afterwards the drift is computed again: a leaf that was
+ * fixed and still differs (a concurrent change) aborts the whole thing
+ * with CM011.
+ */
+Datum
+cfgmgr_remediate(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *left = CfgArgText(fcinfo, 0, "left_env");
+	char	   *right = CfgArgText(fcinfo, 1, "right_env");
+	char	   *service = DriftArgOpt(fcinfo, 2);
+	char	   *provider = DriftArgOpt(fcinfo, 3);
+	bool		include_expected = !PG_ARGISNULL(5) && PG_GETARG_BOOL(5);
+	char	   *message = DriftArgOpt(fcinfo, 6);
+	List	   *patterns = NIL;
+	List	   *leaves;
+	List	   *again;
+	ListCell   *lc;
+	bool		any = false;
+
+	if (!PG_ARGISNULL(4))
+	{
+		Datum	   *elems;
+		bool	   *enulls;
+		int			n;
+
+		deconstruct_array(PG_GETARG_ARRAYTYPE_P(4), TEXTOID, -1, false, TYPALIGN_INT,
+						  &elems, &enulls, &n);
+		for (int k = 0; k < n; k++)
+		{
+			char	   *pat;
+			char	   *detail;
+			int			pos;
+
+			if (enulls[k])
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("paths must not contain null")));
+			pat = TextDatumGetCString(elems[k]);
+			detail = CfgGlobCheck(pat, strlen(pat), &pos);
+			if (detail)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+						 errmsg("invalid path pattern \"%s\" at position %d", pat, pos),
+						 errdetail_internal("%s", detail)));
+			patterns = lappend(patterns, pat);
+		}
+		if (n == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("paths must not be empty"),
+					 errhint("Pass NULL to select every differing path.")));
+	}
+
+	InitMaterializedSRF(fcinfo, 0);
+	leaves = DriftCollect(left, right, service, provider, patterns, include_expected);
+	foreach(lc, leaves)
+		any |= ((DriftLeaf *) lfirst(lc))->writes;
+	if (any)
+	{
+		(void) CfgCurrentChangeset(message ? message :
+								   psprintf("remediate drift of %s from %s", right, left));
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		foreach(lc, leaves)
+		{
+			DriftLeaf  *leaf = lfirst(lc);
+			int			ret;
+
+			if (!leaf->writes)
+				continue;
+			ret = SPI_execute(leaf->statement, false, 0);
+			if (ret != SPI_OK_SELECT)
+				elog(ERROR, "could not run \"%s\": %s", leaf->statement,
+					 SPI_result_code_string(ret));
+		}
+		SPI_finish();
+
+		/* did it converge? */
+		again = DriftCollect(left, right, service, provider, patterns, include_expected);
+		foreach(lc, again)
+		{
+			DriftLeaf  *now = lfirst(lc);
+			ListCell   *lc2;
+
+			foreach(lc2, leaves)
+			{
+				DriftLeaf  *was = lfirst(lc2);
+
+				if (was->writes && strcmp(was->service, now->service) == 0 &&
+					strcmp(was->path, now->path) == 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_CFGMGR_CONFLICTING_CHANGE),
+							 errmsg("remediation did not make \"%s\" in service \"%s\" of \"%s\" equal to \"%s\"",
+									now->path, now->service, right, left),
+							 errdetail("After \"%s\" the leaf is still %s.", was->statement, now->kind),
+							 errhint("A concurrent transaction may have changed one of the environments; run it again.")));
+			}
+		}
+	}
+	foreach(lc, leaves)
+	{
+		DriftLeaf  *leaf = lfirst(lc);
+		Datum		values[5];
+		bool		nulls[5] = {false, false, false, leaf->statement == NULL, false};
+
+		values[0] = CStringGetTextDatum(leaf->service);
+		values[1] = CStringGetTextDatum(leaf->path);
+		values[2] = CStringGetTextDatum(leaf->kind);
+		values[3] = leaf->statement ? CStringGetTextDatum(leaf->statement) : (Datum) 0;
+		values[4] = BoolGetDatum(leaf->writes);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Observed configuration
+ * ---------------------------------------------------------------------
+ */
+
+typedef struct Observed
+{
+	int32		service_id;
+	Jsonb	   *document;
+} Observed;
+
+/*
+ * The latest snapshot per service reported for env (and provider; NULL:
+ * provider-neutral reports; all providers when any_provider), optionally
+ * for one service.  Returned in service name order, with the provider of
+ * each in *providers (NULL for neutral).
+ */
+static List *
+DriftLatestObserved(CfgCatalog *cat, int32 env_id, const char *provider, bool any_provider,
+					int32 service_id, List **providers)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			types[3] = {INT4OID, TEXTOID, INT4OID};
+	Datum		args[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	List	   *out = NIL;
+	int			ret;
+	uint64		i;
+
+	args[0] = Int32GetDatum(env_id);
+	args[1] = CStringGetTextDatum(provider ? provider : "");
+	nulls[1] = any_provider ? 'n' : ' ';
+	args[2] = Int32GetDatum(service_id);
+	nulls[2] = service_id == 0 ? 'n' : ' ';
+	*providers = NIL;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_with_args("SELECT DISTINCT ON (s.name, o.provider) o.service_id, o.document, o.provider"
+								" FROM cfgmgr.observation o JOIN cfgmgr.service s"
+								" ON s.id OPERATOR(pg_catalog.=) o.service_id"
+								" WHERE o.env_id OPERATOR(pg_catalog.=) $1"
+								" AND ($2::pg_catalog.text IS NULL OR o.provider OPERATOR(pg_catalog.=) $2)"
+								" AND ($3::pg_catalog.int4 IS NULL OR o.service_id OPERATOR(pg_catalog.=) $3)"
+								" ORDER BY s.name, o.provider, o.id DESC",
+								3, types, args, nulls, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read cfgmgr.observation: %s", SPI_result_code_string(ret));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		char	   *prov = SPI_getvalue(tup, desc, 3);
+		MemoryContext old = MemoryContextSwitchTo(caller);
+		Observed   *o = palloc(sizeof(Observed));
+
+		o->service_id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+		o->document = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 2, &isnull));
+		out = lappend(out, o);
+		*providers = lappend(*providers, prov && prov[0] ? pstrdup(prov) : NULL);
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	return out;
+}
+
+typedef struct ObservedDiff
+{
+	Drift	   *d;
+	CfgResolved *res;			/* the declared configuration */
+	int64		unmanaged;		/* only_right leaves */
+	int64		leaves;			/* leaves of the observed document */
+} ObservedDiff;
+
+static bool
+DriftIsMask(Jsonb *j)
+{
+	JsonbValue	v;
+
+	return j != NULL && JB_ROOT_IS_SCALAR(j) && JsonbExtractScalar(&j->root, &v) &&
+		v.type == jbvString && v.val.string.len == 8 &&
+		memcmp(v.val.string.val, "********", 8) == 0;
+}
+
+static void
+DriftObservedLeaf(void *arg, const char *path, int pathlen, CfgDiffKind kind,
+				  Jsonb *left, Jsonb *right)
+{
+	ObservedDiff *od = arg;
+	bool		secret = left && DriftSecretUnder(od->res, path, pathlen);
+
+	/* an agent need not (should not) report secrets: a mask is no drift */
+	if (secret && DriftIsMask(right))
+		return;
+	if (kind == CFG_DIFF_ONLY_RIGHT)
+		od->unmanaged++;
+	if (od->d == NULL)
+		return;
+	DriftEmit(od->d, path, pathlen, kind, left, right, secret, secret,
+			  kind == CFG_DIFF_ONLY_RIGHT ? FIX_ADOPT : FIX_NONE,
+			  DriftReason(od->d, path, pathlen, false));
+}
+
+static void
+DriftCountLeaf(void *arg, const char *path, int pathlen, CfgDiffKind kind,
+			   Jsonb *left, Jsonb *right)
+{
+	((ObservedDiff *) arg)->leaves++;
+}
+
+/*
+ * Compare the declared configuration of env (for provider) with one
+ * observed document; with d, emit the differing leaves.
+ */
+static void
+DriftObservedService(ObservedDiff *od, const char *env, const char *svc, const char *provider,
+					 Jsonb *observed)
+{
+	Jsonb	   *declared;
+	Jsonb	   *empty = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
+
+	od->res = CfgResolve(env, svc, provider, NULL, 0);
+	declared = CfgNodeToJsonb(od->res->root);
+	CfgDiffJsonb(declared, observed, DriftObservedLeaf, od);
+	CfgDiffJsonb(empty, observed, DriftCountLeaf, od);
+}
+
+/*
+ * cfgmgr.drift_observed(env text, service text DEFAULT NULL,
+ *						 provider text DEFAULT NULL) RETURNS TABLE(<drift's>)
+ *
+ * The declared configuration (left) against the latest snapshot reported
+ * for it (right).  Services nobody reported on are not compared.
+ * remediation: for a deployed key that is not declared (only_right), the
+ * statement declaring it with its deployed value; otherwise NULL (the fix
+ * is deploying the declared configuration).
+ */
+Datum
+cfgmgr_drift_observed(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *env = CfgArgText(fcinfo, 0, "env");
+	char	   *service = DriftArgOpt(fcinfo, 1);
+	char	   *provider = DriftArgOpt(fcinfo, 2);
+	CfgCatalog *cat = CfgGetCatalog();
+	CfgEnv	   *e = CfgLookupEnv(cat, env, false);
+	Drift	   *d = palloc0(sizeof(Drift));
+	ObservedDiff od;
+	List	   *obs;
+	List	   *provs;
+	ListCell   *lc;
+	DriftService cur;
+
+	if (provider)
+		CfgCheckProvider(cat, provider);
+	InitMaterializedSRF(fcinfo, 0);
+	d->store = rsinfo->setResult;
+	d->desc = rsinfo->setDesc;
+	d->names[0] = e->name;
+	d->names[1] = e->name;
+	d->provider = provider;
+	d->may_read_secrets = DriftMayReadSecrets();
+	d->mask = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(DRIFT_MASK)));
+	d->variations = DriftLoadVariations(e->name, NULL);
+	obs = DriftLatestObserved(cat, e->id, provider, false,
+							  service ? CfgLookupService(cat, service, false)->id : 0, &provs);
+	memset(&od, 0, sizeof(od));
+	od.d = d;
+	foreach(lc, obs)
+	{
+		Observed   *o = lfirst(lc);
+
+		memset(&cur, 0, sizeof(cur));
+		cur.id = o->service_id;
+		cur.name = CfgLookupServiceById(cat, o->service_id)->name;
+		d->cur = &cur;
+		DriftObservedService(&od, e->name, cur.name, provider, o->document);
+	}
+	return (Datum) 0;
+}
+
+/*
+ * cfgmgr.drift_coverage(env text) RETURNS numeric
+ *
+ * Over the latest snapshot of every service and provider reported for env:
+ * the share of observed leaves that are declared (rounded to 4 digits),
+ * NULL when nothing (or only empty documents) was observed.
+ */
+Datum
+cfgmgr_drift_coverage(PG_FUNCTION_ARGS)
+{
+	char	   *env = CfgArgText(fcinfo, 0, "env");
+	CfgCatalog *cat = CfgGetCatalog();
+	CfgEnv	   *e = CfgLookupEnv(cat, env, false);
+	ObservedDiff od;
+	List	   *obs;
+	List	   *provs;
+	ListCell   *lc,
+			   *lp;
+	Datum		ratio;
+
+	obs = DriftLatestObserved(cat, e->id, NULL, true, 0, &provs);
+	memset(&od, 0, sizeof(od));
+	forboth(lc, obs, lp, provs)
+	{
+		Observed   *o = lfirst(lc);
+
+		DriftObservedService(&od, e->name, CfgLookupServiceById(cat, o->service_id)->name,
+							 lfirst(lp), o->document);
+	}
+	if (od.leaves == 0)
+		PG_RETURN_NULL();
+	ratio = DirectFunctionCall2(numeric_div,
+								DirectFunctionCall1(int8_numeric, Int64GetDatum(od.leaves - od.unmanaged)),
+								DirectFunctionCall1(int8_numeric, Int64GetDatum(od.leaves)));
+	PG_RETURN_DATUM(DirectFunctionCall2(numeric_round, ratio, Int32GetDatum(4)));
+}
