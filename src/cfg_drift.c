@@ -199,6 +199,10 @@ typedef struct Drift
 	int			Flen;
 	CfgResolved *res[2];		/* clusters resolved in full */
 	Jsonb	   *mask;
+	StringInfoData stmt;		/* remediation statement being built */
+	StringInfoData scratch;
+	Datum		service_text;	/* d->cur->name as text */
+	Datum		kind_text[4];	/* CfgDiffKindName as text */
 } Drift;
 
 /* A leaf collected by remediate(). */
@@ -484,80 +488,133 @@ DriftReason(Drift *d, const char *path, int pathlen, bool env_specific)
 	return NULL;
 }
 
+/* Append str as an SQL literal, as quote_literal() writes it. */
+static void
+DriftAppendLiteral(StringInfo s, const char *str, int len)
+{
+	int			start = 0;
+
+	if (memchr(str, '\\', len) != NULL)
+		appendStringInfoChar(s, 'E');
+	appendStringInfoChar(s, '\'');
+	for (int i = 0; i < len; i++)
+	{
+		if (str[i] == '\'' || str[i] == '\\')
+		{
+			/* the run up to and including it, then it once more */
+			appendBinaryStringInfo(s, str + start, i + 1 - start);
+			start = i;
+		}
+	}
+	appendBinaryStringInfo(s, str + start, len - start);
+	appendStringInfoChar(s, '\'');
+}
+
 static void
 DriftAppendTarget(StringInfo s, const char *env, const char *svc, const char *path)
 {
-	appendStringInfo(s, "%s, %s, %s", quote_literal_cstr(env), quote_literal_cstr(svc),
-					 quote_literal_cstr(path));
+	DriftAppendLiteral(s, env, strlen(env));
+	appendStringInfoString(s, ", ");
+	DriftAppendLiteral(s, svc, strlen(svc));
+	appendStringInfoString(s, ", ");
+	DriftAppendLiteral(s, path, strlen(path));
 }
 
 static void
 DriftAppendProvider(StringInfo s, const char *provider)
 {
 	if (provider)
-		appendStringInfo(s, ", provider => %s", quote_literal_cstr(provider));
+	{
+		appendStringInfoString(s, ", provider => ");
+		DriftAppendLiteral(s, provider, strlen(provider));
+	}
 }
 
-/* The remediation statement for a leaf. */
-static char *
+/*
+ * The remediation statement for a leaf, in d->stmt; false when there is
+ * none.
+ */
+static bool
 DriftStatement(Drift *d, DriftFix fix, const char *path, Jsonb *value, bool secret)
 {
-	StringInfoData s;
+	StringInfo	s = &d->stmt;
 	const char *right = d->names[1];
 	const char *svc = d->cur->name;
 
-	initStringInfo(&s);
+	resetStringInfo(s);
 	switch (fix)
 	{
 		case FIX_NONE:
-			return NULL;
+			return false;
 		case FIX_SET:
 		case FIX_UNSET_SET:
 		case FIX_ADOPT:
-			appendStringInfoString(&s, "SELECT cfgmgr.set(");
-			DriftAppendTarget(&s, fix == FIX_ADOPT ? d->names[0] : right, svc, path);
+			appendStringInfoString(s, "SELECT cfgmgr.set(");
+			DriftAppendTarget(s, fix == FIX_ADOPT ? d->names[0] : right, svc, path);
 			if (secret)
 			{
 				/* copy the value without spelling it out */
-				appendStringInfoString(&s, ", cfgmgr.get(");
-				DriftAppendTarget(&s, d->names[0], svc, path);
-				DriftAppendProvider(&s, d->provider);
-				appendStringInfoChar(&s, ')');
+				appendStringInfoString(s, ", cfgmgr.get(");
+				DriftAppendTarget(s, d->names[0], svc, path);
+				DriftAppendProvider(s, d->provider);
+				appendStringInfoChar(s, ')');
 			}
 			else
-				appendStringInfo(&s, ", %s::jsonb",
-								 quote_literal_cstr(JsonbToCString(NULL, &value->root, VARSIZE(value))));
-			DriftAppendProvider(&s, d->provider);
+			{
+				resetStringInfo(&d->scratch);
+				(void) JsonbToCString(&d->scratch, &value->root, VARSIZE(value));
+				appendStringInfoString(s, ", ");
+				DriftAppendLiteral(s, d->scratch.data, d->scratch.len);
+				appendStringInfoString(s, "::jsonb");
+			}
+			DriftAppendProvider(s, d->provider);
 			if (secret)
-				appendStringInfoString(&s, ", secret => true");
-			appendStringInfoChar(&s, ')');
+				appendStringInfoString(s, ", secret => true");
+			appendStringInfoChar(s, ')');
 			if (fix == FIX_UNSET_SET)
 			{
-				appendStringInfoString(&s, " FROM cfgmgr.unset(");
-				DriftAppendTarget(&s, right, svc, path);
-				DriftAppendProvider(&s, d->provider);
-				appendStringInfoChar(&s, ')');
+				appendStringInfoString(s, " FROM cfgmgr.unset(");
+				DriftAppendTarget(s, right, svc, path);
+				DriftAppendProvider(s, d->provider);
+				appendStringInfoChar(s, ')');
 			}
 			break;
 		case FIX_UNSET:
 		case FIX_BLOCK:
-			appendStringInfoString(&s, "SELECT cfgmgr.unset(");
-			DriftAppendTarget(&s, right, svc, path);
-			DriftAppendProvider(&s, d->provider);
+			appendStringInfoString(s, "SELECT cfgmgr.unset(");
+			DriftAppendTarget(s, right, svc, path);
+			DriftAppendProvider(s, d->provider);
 			if (fix == FIX_BLOCK)
-				appendStringInfoString(&s, ", block => true");
-			appendStringInfoChar(&s, ')');
+				appendStringInfoString(s, ", block => true");
+			appendStringInfoChar(s, ')');
 			break;
 		case FIX_DECLARE:
-			appendStringInfo(&s, "SELECT cfgmgr.expect_variation(%s, %s, ARRAY[%s, %s], %s)",
+			appendStringInfo(s, "SELECT cfgmgr.expect_variation(%s, %s, ARRAY[%s, %s], %s)",
 							 quote_literal_cstr(svc), quote_literal_cstr(path),
 							 quote_literal_cstr(d->names[0]), quote_literal_cstr(right),
 							 quote_literal_cstr(psprintf("no single write makes %s equal %s here (x-merge)",
 														 right, d->names[0])));
 			break;
 	}
-	appendStringInfoChar(&s, ';');
-	return s.data;
+	appendStringInfoChar(s, ';');
+	return true;
+}
+
+static void
+DriftInitOutput(Drift *d)
+{
+	d->mask = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(DRIFT_MASK)));
+	initStringInfo(&d->stmt);
+	initStringInfo(&d->scratch);
+	for (int k = 0; k < 4; k++)
+		d->kind_text[k] = CStringGetTextDatum(CfgDiffKindName((CfgDiffKind) k));
+}
+
+static void
+DriftSetService(Drift *d, DriftService *svc)
+{
+	d->cur = svc;
+	d->service_text = CStringGetTextDatum(svc->name);
 }
 
 /* Does path match one of remediate()'s selection patterns? */
@@ -587,7 +644,7 @@ DriftEmit(Drift *d, const char *path, int pathlen, CfgDiffKind kind,
 	Datum		values[8];
 	bool		nulls[8] = {false, false, false, false, false, false, false, false};
 	char	   *p = pnstrdup(path, pathlen);
-	char	   *stmt = fix == FIX_ADOPT ? DriftStatement(d, fix, p, right, false) :
+	bool		has_stmt = fix == FIX_ADOPT ? DriftStatement(d, fix, p, right, false) :
 		DriftStatement(d, fix, p, left, lsecret);
 
 	if (d->collect)
@@ -602,15 +659,15 @@ DriftEmit(Drift *d, const char *path, int pathlen, CfgDiffKind kind,
 		leaf->service = pstrdup(d->cur->name);
 		leaf->path = pstrdup(p);
 		leaf->kind = CfgDiffKindName(kind);
-		leaf->statement = stmt ? pstrdup(stmt) : NULL;
+		leaf->statement = has_stmt ? pstrdup(d->stmt.data) : NULL;
 		leaf->writes = fix != FIX_DECLARE && fix != FIX_NONE;
 		d->collected = lappend(d->collected, leaf);
 		MemoryContextSwitchTo(old);
 		return;
 	}
-	values[0] = CStringGetTextDatum(d->cur->name);
+	values[0] = d->service_text;
 	values[1] = PointerGetDatum(cstring_to_text_with_len(path, pathlen));
-	values[2] = CStringGetTextDatum(CfgDiffKindName(kind));
+	values[2] = d->kind_text[kind];
 	if (left)
 		values[3] = JsonbPGetDatum(lsecret && !d->may_read_secrets ? d->mask : left);
 	else
@@ -624,8 +681,8 @@ DriftEmit(Drift *d, const char *path, int pathlen, CfgDiffKind kind,
 		values[6] = CStringGetTextDatum(reason);
 	else
 		nulls[6] = true;
-	if (stmt)
-		values[7] = CStringGetTextDatum(stmt);
+	if (has_stmt)
+		values[7] = PointerGetDatum(cstring_to_text_with_len(d->stmt.data, d->stmt.len));
 	else
 		nulls[7] = true;
 	tuplestore_putvalues(d->store, d->desc, values, nulls);
@@ -1040,7 +1097,7 @@ DriftService1(Drift *d, DriftService *svc)
 	ScanKeyData keys[2];
 	int			di = 0;
 
-	d->cur = svc;
+	DriftSetService(d, svc);
 	for (int k = 0; k < d->nstreams; k++)
 	{
 		DriftStream *s = &d->streams[k];
@@ -1136,7 +1193,7 @@ DriftRun(Drift *d, const char *left, const char *right, const char *service,
 		CfgCheckProvider(cat, provider);
 	DriftLoadServices(d, cat, service);
 	d->may_read_secrets = DriftMayReadSecrets();
-	d->mask = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(DRIFT_MASK)));
+	DriftInitOutput(d);
 	if (strcmp(d->names[0], d->names[1]) == 0)
 		return;					/* an environment does not drift from itself */
 	d->variations = DriftLoadVariations(d->names[0], d->names[1]);
@@ -1494,7 +1551,7 @@ cfgmgr_drift_observed(PG_FUNCTION_ARGS)
 	d->names[1] = e->name;
 	d->provider = provider;
 	d->may_read_secrets = DriftMayReadSecrets();
-	d->mask = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(DRIFT_MASK)));
+	DriftInitOutput(d);
 	d->variations = DriftLoadVariations(e->name, NULL);
 	obs = DriftLatestObserved(cat, e->id, provider, false,
 							  service ? CfgLookupService(cat, service, false)->id : 0, &provs);
@@ -1507,7 +1564,7 @@ cfgmgr_drift_observed(PG_FUNCTION_ARGS)
 		memset(&cur, 0, sizeof(cur));
 		cur.id = o->service_id;
 		cur.name = CfgLookupServiceById(cat, o->service_id)->name;
-		d->cur = &cur;
+		DriftSetService(d, &cur);
 		DriftObservedService(&od, e->name, cur.name, provider, o->document);
 	}
 	return (Datum) 0;
