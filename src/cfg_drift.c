@@ -83,7 +83,8 @@
 #include "cfgmgr.h"
 #include "cfgpath.h"
 
-PG_FUNCTION_INFO_V1(cfgmgr_drift);
+PG_FUNCTION_INFO_V1(cfgmgr_drift_rows);
+PG_FUNCTION_INFO_V1(cfgmgr_drift_statement);
 PG_FUNCTION_INFO_V1(cfgmgr_drift_observed);
 PG_FUNCTION_INFO_V1(cfgmgr_drift_coverage);
 PG_FUNCTION_INFO_V1(cfgmgr_remediate);
@@ -152,6 +153,20 @@ typedef enum DriftFix
 	FIX_ADOPT					/* drift_observed: declare the deployed value */
 } DriftFix;
 
+/* A differing leaf waiting to be returned by drift_rows(). */
+typedef struct DriftOut
+{
+	const char *path;
+	int			pathlen;
+	CfgDiffKind kind;
+	Jsonb	   *left;			/* unmasked */
+	Jsonb	   *right;
+	bool		lsecret;
+	bool		rsecret;
+	DriftFix	fix;
+	const char *reason;
+} DriftOut;
+
 typedef struct Drift
 {
 	const char *names[2];		/* left and right environment names */
@@ -203,6 +218,17 @@ typedef struct Drift
 	StringInfoData scratch;
 	Datum		service_text;	/* d->cur->name as text */
 	Datum		kind_text[4];	/* CfgDiffKindName as text */
+	Datum		fix_text[FIX_ADOPT + 1][2]; /* DriftFixCode as text */
+
+	/* streaming: the current cluster's rows to return, the position */
+	DriftOut   *pending;		/* in cxt */
+	int			npending;
+	int			maxpending;
+	int			nreturned;
+	int			svc_index;		/* services[svc_index] is being compared */
+	int			di;				/* next schema default of that service */
+	bool		open;			/* scans open, snapshot registered */
+	Snapshot	snap;
 } Drift;
 
 /* A leaf collected by remediate(). */
@@ -535,12 +561,10 @@ DriftAppendProvider(StringInfo s, const char *provider)
  * none.
  */
 static bool
-DriftStatement(Drift *d, DriftFix fix, const char *path, Jsonb *value, bool secret)
+DriftStatementFor(StringInfo s, StringInfo scratch, const char *left, const char *right,
+				  const char *svc, const char *provider, DriftFix fix, const char *path,
+				  Jsonb *value, bool secret)
 {
-	StringInfo	s = &d->stmt;
-	const char *right = d->names[1];
-	const char *svc = d->cur->name;
-
 	resetStringInfo(s);
 	switch (fix)
 	{
@@ -550,24 +574,24 @@ DriftStatement(Drift *d, DriftFix fix, const char *path, Jsonb *value, bool secr
 		case FIX_UNSET_SET:
 		case FIX_ADOPT:
 			appendStringInfoString(s, "SELECT cfgmgr.set(");
-			DriftAppendTarget(s, fix == FIX_ADOPT ? d->names[0] : right, svc, path);
+			DriftAppendTarget(s, fix == FIX_ADOPT ? left : right, svc, path);
 			if (secret)
 			{
 				/* copy the value without spelling it out */
 				appendStringInfoString(s, ", cfgmgr.get(");
-				DriftAppendTarget(s, d->names[0], svc, path);
-				DriftAppendProvider(s, d->provider);
+				DriftAppendTarget(s, left, svc, path);
+				DriftAppendProvider(s, provider);
 				appendStringInfoChar(s, ')');
 			}
 			else
 			{
-				resetStringInfo(&d->scratch);
-				(void) JsonbToCString(&d->scratch, &value->root, VARSIZE(value));
+				resetStringInfo(scratch);
+				(void) JsonbToCString(scratch, &value->root, VARSIZE(value));
 				appendStringInfoString(s, ", ");
-				DriftAppendLiteral(s, d->scratch.data, d->scratch.len);
+				DriftAppendLiteral(s, scratch->data, scratch->len);
 				appendStringInfoString(s, "::jsonb");
 			}
-			DriftAppendProvider(s, d->provider);
+			DriftAppendProvider(s, provider);
 			if (secret)
 				appendStringInfoString(s, ", secret => true");
 			appendStringInfoChar(s, ')');
@@ -575,7 +599,7 @@ DriftStatement(Drift *d, DriftFix fix, const char *path, Jsonb *value, bool secr
 			{
 				appendStringInfoString(s, " FROM cfgmgr.unset(");
 				DriftAppendTarget(s, right, svc, path);
-				DriftAppendProvider(s, d->provider);
+				DriftAppendProvider(s, provider);
 				appendStringInfoChar(s, ')');
 			}
 			break;
@@ -583,7 +607,7 @@ DriftStatement(Drift *d, DriftFix fix, const char *path, Jsonb *value, bool secr
 		case FIX_BLOCK:
 			appendStringInfoString(s, "SELECT cfgmgr.unset(");
 			DriftAppendTarget(s, right, svc, path);
-			DriftAppendProvider(s, d->provider);
+			DriftAppendProvider(s, provider);
 			if (fix == FIX_BLOCK)
 				appendStringInfoString(s, ", block => true");
 			appendStringInfoChar(s, ')');
@@ -591,13 +615,31 @@ DriftStatement(Drift *d, DriftFix fix, const char *path, Jsonb *value, bool secr
 		case FIX_DECLARE:
 			appendStringInfo(s, "SELECT cfgmgr.expect_variation(%s, %s, ARRAY[%s, %s], %s)",
 							 quote_literal_cstr(svc), quote_literal_cstr(path),
-							 quote_literal_cstr(d->names[0]), quote_literal_cstr(right),
+							 quote_literal_cstr(left), quote_literal_cstr(right),
 							 quote_literal_cstr(psprintf("no single write makes %s equal %s here (x-merge)",
-														 right, d->names[0])));
+														 right, left)));
 			break;
 	}
 	appendStringInfoChar(s, ';');
 	return true;
+}
+
+static bool
+DriftStatement(Drift *d, DriftFix fix, const char *path, Jsonb *value, bool secret)
+{
+	return DriftStatementFor(&d->stmt, &d->scratch, d->names[0], d->names[1], d->cur->name,
+							 d->provider, fix, path, value, secret);
+}
+
+/* Fix codes as drift_rows() reports them and drift_statement() reads them. */
+static const char *const fix_codes[] = {NULL, "set", "unset-set", "unset", "block", "declare", "adopt"};
+
+static const char *
+DriftFixCode(DriftFix fix, bool secret)
+{
+	if (secret && (fix == FIX_SET || fix == FIX_UNSET_SET))
+		return fix == FIX_SET ? "set-secret" : "unset-set-secret";
+	return fix_codes[fix];
 }
 
 static void
@@ -608,6 +650,9 @@ DriftInitOutput(Drift *d)
 	initStringInfo(&d->scratch);
 	for (int k = 0; k < 4; k++)
 		d->kind_text[k] = CStringGetTextDatum(CfgDiffKindName((CfgDiffKind) k));
+	for (int k = FIX_SET; k <= FIX_ADOPT; k++)
+		for (int secret = 0; secret < 2; secret++)
+			d->fix_text[k][secret] = CStringGetTextDatum(DriftFixCode((DriftFix) k, secret));
 }
 
 static void
@@ -641,19 +686,18 @@ DriftEmit(Drift *d, const char *path, int pathlen, CfgDiffKind kind,
 		  Jsonb *left, Jsonb *right, bool lsecret, bool rsecret,
 		  DriftFix fix, const char *reason)
 {
-	Datum		values[8];
-	bool		nulls[8] = {false, false, false, false, false, false, false, false};
-	char	   *p = pnstrdup(path, pathlen);
-	bool		has_stmt = fix == FIX_ADOPT ? DriftStatement(d, fix, p, right, false) :
-		DriftStatement(d, fix, p, left, lsecret);
-
 	if (d->collect)
 	{
 		MemoryContext old;
 		DriftLeaf  *leaf;
+		char	   *p;
+		bool		has_stmt;
 
 		if ((reason != NULL && !d->include_expected) || !DriftSelected(d, path, pathlen))
 			return;
+		p = pnstrdup(path, pathlen);
+		has_stmt = DriftStatement(d, fix, p, fix == FIX_ADOPT ? right : left,
+								  fix != FIX_ADOPT && lsecret);
 		old = MemoryContextSwitchTo(d->outcxt);
 		leaf = palloc(sizeof(DriftLeaf));
 		leaf->service = pstrdup(d->cur->name);
@@ -665,28 +709,60 @@ DriftEmit(Drift *d, const char *path, int pathlen, CfgDiffKind kind,
 		MemoryContextSwitchTo(old);
 		return;
 	}
-	values[0] = d->service_text;
-	values[1] = PointerGetDatum(cstring_to_text_with_len(path, pathlen));
-	values[2] = d->kind_text[kind];
-	if (left)
-		values[3] = JsonbPGetDatum(lsecret && !d->may_read_secrets ? d->mask : left);
-	else
-		nulls[3] = true;
-	if (right)
-		values[4] = JsonbPGetDatum(rsecret && !d->may_read_secrets ? d->mask : right);
-	else
-		nulls[4] = true;
-	values[5] = BoolGetDatum(reason != NULL);
-	if (reason)
-		values[6] = CStringGetTextDatum(reason);
-	else
-		nulls[6] = true;
-	if (has_stmt)
-		values[7] = PointerGetDatum(cstring_to_text_with_len(d->stmt.data, d->stmt.len));
-	else
-		nulls[7] = true;
-	tuplestore_putvalues(d->store, d->desc, values, nulls);
-	d->nrows_out++;
+	if (d->store != NULL)
+	{
+		/* materialized output (drift_observed): the row, statement included */
+		Datum		values[8];
+		bool		nulls[8] = {false, false, false, false, false, false, false, false};
+		char	   *p = pnstrdup(path, pathlen);
+		bool		has_stmt = DriftStatement(d, fix, p, fix == FIX_ADOPT ? right : left,
+											  fix != FIX_ADOPT && lsecret);
+
+		values[0] = d->service_text;
+		values[1] = PointerGetDatum(cstring_to_text_with_len(path, pathlen));
+		values[2] = d->kind_text[kind];
+		if (left)
+			values[3] = JsonbPGetDatum(lsecret && !d->may_read_secrets ? d->mask : left);
+		else
+			nulls[3] = true;
+		if (right)
+			values[4] = JsonbPGetDatum(rsecret && !d->may_read_secrets ? d->mask : right);
+		else
+			nulls[4] = true;
+		values[5] = BoolGetDatum(reason != NULL);
+		if (reason)
+			values[6] = CStringGetTextDatum(reason);
+		else
+			nulls[6] = true;
+		if (has_stmt)
+			values[7] = PointerGetDatum(cstring_to_text_with_len(d->stmt.data, d->stmt.len));
+		else
+			nulls[7] = true;
+		tuplestore_putvalues(d->store, d->desc, values, nulls);
+		return;
+	}
+	/* streamed (drift_rows): queue it for the calls that return it */
+	{
+		DriftOut   *o;
+
+		if (d->npending == d->maxpending)
+		{
+			d->maxpending = d->maxpending ? d->maxpending * 2 : 8;
+			d->pending = d->pending ?
+				repalloc(d->pending, sizeof(DriftOut) * d->maxpending) :
+				MemoryContextAlloc(d->cxt, sizeof(DriftOut) * d->maxpending);
+		}
+		o = &d->pending[d->npending++];
+		o->path = path == d->F ? d->F : pnstrdup(path, pathlen);
+		o->pathlen = pathlen;
+		o->kind = kind;
+		o->left = left;
+		o->right = right;
+		o->lsecret = lsecret;
+		o->rsecret = rsecret;
+		o->fix = fix;
+		o->reason = reason;
+	}
 }
 
 /* ---------------------------------------------------------------------
@@ -1090,14 +1166,14 @@ DriftCluster(Drift *d)
 		DriftSlow(d);
 }
 
-/* Compare one service: merge the streams and the defaults by path. */
+/* Start comparing a service: position every stream on its first row. */
 static void
-DriftService1(Drift *d, DriftService *svc)
+DriftStartService(Drift *d, DriftService *svc)
 {
 	ScanKeyData keys[2];
-	int			di = 0;
 
 	DriftSetService(d, svc);
+	d->di = 0;
 	for (int k = 0; k < d->nstreams; k++)
 	{
 		DriftStream *s = &d->streams[k];
@@ -1107,85 +1183,138 @@ DriftService1(Drift *d, DriftService *svc)
 		index_rescan(s->scan, keys, 2, NULL, 0);
 		DriftNext(d, s);
 	}
-	for (;;)
-	{
-		const char *minp = NULL;
-		int			minlen = 0;
-
-		CHECK_FOR_INTERRUPTS();
-		for (int k = 0; k < d->nstreams; k++)
-		{
-			DriftStream *s = &d->streams[k];
-
-			if (s->valid && (minp == NULL || CfgPathCmp(s->path, s->pathlen, minp, minlen) < 0))
-			{
-				minp = s->path;
-				minlen = s->pathlen;
-			}
-		}
-		if (di < svc->ndefaults &&
-			(minp == NULL || CfgPathCmp(svc->defaults[di].path, svc->defaults[di].pathlen,
-										minp, minlen) < 0))
-		{
-			minp = svc->defaults[di].path;
-			minlen = svc->defaults[di].pathlen;
-		}
-		if (minp == NULL)
-			break;
-
-		MemoryContextReset(d->cxt);
-		d->F = MemoryContextAlloc(d->cxt, minlen + 1);
-		memcpy(d->F, minp, minlen);
-		d->F[minlen] = '\0';
-		d->Flen = minlen;
-		d->nrows = 0;
-		for (int k = 0; k < d->nstreams; k++)
-		{
-			DriftStream *s = &d->streams[k];
-
-			while (s->valid && CfgPathIsAncestor(d->F, d->Flen, s->path, s->pathlen))
-			{
-				DriftTake(d, s);
-				DriftNext(d, s);
-			}
-		}
-		while (di < svc->ndefaults &&
-			   CfgPathIsAncestor(d->F, d->Flen, svc->defaults[di].path, svc->defaults[di].pathlen))
-		{
-			DriftRow   *row = DriftNewRow(d);
-
-			memset(row, 0, sizeof(DriftRow));
-			row->r = svc->defaults[di];
-			row->level[0] = row->level[1] = -1;
-			di++;
-		}
-		{
-			MemoryContext old = MemoryContextSwitchTo(d->cxt);
-
-			DriftCluster(d);
-			MemoryContextSwitchTo(old);
-		}
-	}
 }
 
 /*
- * Set up d for comparing left and right, run it over d's services.
+ * Take the next cluster of the current service (the smallest path at the
+ * streams' heads or the defaults, with everything stored below it) and
+ * compare it; false when the service has no rows left.
+ */
+static bool
+DriftClusterStep(Drift *d)
+{
+	DriftService *svc = d->cur;
+	const char *minp = NULL;
+	int			minlen = 0;
+	MemoryContext old;
+
+	CHECK_FOR_INTERRUPTS();
+	for (int k = 0; k < d->nstreams; k++)
+	{
+		DriftStream *s = &d->streams[k];
+
+		if (s->valid && (minp == NULL || CfgPathCmp(s->path, s->pathlen, minp, minlen) < 0))
+		{
+			minp = s->path;
+			minlen = s->pathlen;
+		}
+	}
+	if (d->di < svc->ndefaults &&
+		(minp == NULL || CfgPathCmp(svc->defaults[d->di].path, svc->defaults[d->di].pathlen,
+									minp, minlen) < 0))
+	{
+		minp = svc->defaults[d->di].path;
+		minlen = svc->defaults[d->di].pathlen;
+	}
+	if (minp == NULL)
+		return false;
+
+	MemoryContextReset(d->cxt);
+	d->pending = NULL;
+	d->npending = d->maxpending = d->nreturned = 0;
+	d->F = MemoryContextAlloc(d->cxt, minlen + 1);
+	memcpy(d->F, minp, minlen);
+	d->F[minlen] = '\0';
+	d->Flen = minlen;
+	d->nrows = 0;
+	for (int k = 0; k < d->nstreams; k++)
+	{
+		DriftStream *s = &d->streams[k];
+
+		while (s->valid && CfgPathIsAncestor(d->F, d->Flen, s->path, s->pathlen))
+		{
+			DriftTake(d, s);
+			DriftNext(d, s);
+		}
+	}
+	while (d->di < svc->ndefaults &&
+		   CfgPathIsAncestor(d->F, d->Flen, svc->defaults[d->di].path, svc->defaults[d->di].pathlen))
+	{
+		DriftRow   *row = DriftNewRow(d);
+
+		memset(row, 0, sizeof(DriftRow));
+		row->r = svc->defaults[d->di];
+		row->level[0] = row->level[1] = -1;
+		d->di++;
+	}
+	old = MemoryContextSwitchTo(d->cxt);
+	DriftCluster(d);
+	MemoryContextSwitchTo(old);
+	return true;
+}
+
+/* Compare the next cluster of any service; false when all are done. */
+static bool
+DriftAdvance(Drift *d)
+{
+	while (d->open)
+	{
+		if (d->svc_index >= 0 && DriftClusterStep(d))
+			return true;
+		if (++d->svc_index >= d->nservices)
+			return false;
+		DriftStartService(d, &d->services[d->svc_index]);
+	}
+	return false;
+}
+
+/* The next differing leaf, or NULL at the end. */
+static DriftOut *
+DriftNextOut(Drift *d)
+{
+	while (d->nreturned >= d->npending)
+		if (!DriftAdvance(d))
+			return NULL;
+	return &d->pending[d->nreturned++];
+}
+
+/* Close the scans and release the snapshot (also when the query stops early). */
+static void
+DriftEnd(Drift *d)
+{
+	if (!d->open)
+		return;
+	d->open = false;
+	DriftClose(d);
+	UnregisterSnapshot(d->snap);
+}
+
+static void
+DriftShutdown(Datum arg)
+{
+	DriftEnd((Drift *) DatumGetPointer(arg));
+}
+
+/*
+ * Set up d for comparing left and right (names checked, services, schema
+ * annotations and variations loaded, scans opened under a registered
+ * snapshot); in the current memory context, which must outlive the
+ * comparison.
  */
 static void
-DriftRun(Drift *d, const char *left, const char *right, const char *service,
-		 const char *provider)
+DriftBegin(Drift *d, const char *left, const char *right, const char *service,
+		   const char *provider)
 {
 	CfgCatalog *cat = CfgGetCatalog();
 	Snapshot	snap;
 
-	d->names[0] = left;
-	d->names[1] = right;
-	d->provider = provider;
+	d->provider = provider ? pstrdup(provider) : NULL;
+	d->svc_index = -1;
 	for (int side = 0; side < 2; side++)
 	{
-		CfgEnv	   *env = CfgLookupEnv(cat, d->names[side], false);
+		CfgEnv	   *env = CfgLookupEnv(cat, side == 0 ? left : right, false);
 
-		d->names[side] = env->name;
+		d->names[side] = pstrdup(env->name);
 		d->chain[side] = palloc(sizeof(CfgEnv *) * CFG_MAX_DEPTH);
 		d->nchain[side] = CfgEnvChain(cat, env, d->chain[side]);
 	}
@@ -1204,12 +1333,21 @@ DriftRun(Drift *d, const char *left, const char *right, const char *service,
 	d->rows = palloc(sizeof(DriftRow) * d->maxrows);
 	DriftOpen(d);
 	snap = CfgReadSnapshotPush();
-	DriftStreams(d, snap);
-	for (int k = 0; k < d->nservices; k++)
-		DriftService1(d, &d->services[k]);
-	DriftClose(d);
+	d->snap = RegisterSnapshot(snap);
 	CfgReadSnapshotPop(snap);
-	MemoryContextDelete(d->cxt);
+	DriftStreams(d, d->snap);
+	d->open = true;
+}
+
+/* Run a whole comparison (collecting or materializing in DriftEmit). */
+static void
+DriftRun(Drift *d, const char *left, const char *right, const char *service,
+		 const char *provider)
+{
+	DriftBegin(d, left, right, service, provider);
+	while (DriftAdvance(d))
+		;
+	DriftEnd(d);
 }
 
 static char *
@@ -1219,25 +1357,130 @@ DriftArgOpt(FunctionCallInfo fcinfo, int n)
 }
 
 /*
- * cfgmgr.drift(left_env text, right_env text, service text DEFAULT NULL,
- *				provider text DEFAULT NULL)
- *	 RETURNS TABLE(service text, path text, kind text, left_value jsonb,
- *				   right_value jsonb, expected bool, reason text,
- *				   remediation text)
+ * cfgmgr.drift_rows(left_env text, right_env text, service text,
+ *					 provider text) RETURNS SETOF cfgmgr.drift_row
+ *
+ * The rows of cfgmgr.drift (an SQL function over this one), returned one
+ * per call as they are found: called from a select list (a ProjectSet),
+ * nothing is materialized.  Instead of the remediation statement each row
+ * carries its fix code; cfgmgr.drift_statement writes the statement, only
+ * when the remediation column is read.
  */
 Datum
-cfgmgr_drift(PG_FUNCTION_ARGS)
+cfgmgr_drift_rows(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Drift	   *d = palloc0(sizeof(Drift));
-	char	   *left = CfgArgText(fcinfo, 0, "left_env");
-	char	   *right = CfgArgText(fcinfo, 1, "right_env");
+	FuncCallContext *fc;
+	Drift	   *d;
+	DriftOut   *o;
+	MemoryContext old;
+	Datum		values[8];
+	bool		nulls[8] = {false, false, false, false, false, false, false, false};
 
-	InitMaterializedSRF(fcinfo, 0);
-	d->store = rsinfo->setResult;
-	d->desc = rsinfo->setDesc;
-	DriftRun(d, left, right, DriftArgOpt(fcinfo, 2), DriftArgOpt(fcinfo, 3));
-	return (Datum) 0;
+	if (SRF_IS_FIRSTCALL())
+	{
+		ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+		char	   *left = CfgArgText(fcinfo, 0, "left_env");
+		char	   *right = CfgArgText(fcinfo, 1, "right_env");
+		TupleDesc	desc;
+
+		fc = SRF_FIRSTCALL_INIT();
+		old = MemoryContextSwitchTo(fc->multi_call_memory_ctx);
+		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "cfgmgr.drift_rows must return a composite type");
+		d = palloc0(sizeof(Drift));
+		d->desc = BlessTupleDesc(desc);
+		DriftBegin(d, left, right, DriftArgOpt(fcinfo, 2), DriftArgOpt(fcinfo, 3));
+		if (d->open && rsinfo != NULL && IsA(rsinfo, ReturnSetInfo))
+			RegisterExprContextCallback(rsinfo->econtext, DriftShutdown, PointerGetDatum(d));
+		fc->user_fctx = d;
+		MemoryContextSwitchTo(old);
+	}
+	fc = SRF_PERCALL_SETUP();
+	d = fc->user_fctx;
+	old = MemoryContextSwitchTo(fc->multi_call_memory_ctx);
+	o = DriftNextOut(d);
+	MemoryContextSwitchTo(old);
+	if (o == NULL)
+	{
+		DriftEnd(d);
+		SRF_RETURN_DONE(fc);
+	}
+	values[0] = d->service_text;
+	values[1] = PointerGetDatum(cstring_to_text_with_len(o->path, o->pathlen));
+	values[2] = d->kind_text[o->kind];
+	if (o->left)
+		values[3] = JsonbPGetDatum(o->lsecret && !d->may_read_secrets ? d->mask : o->left);
+	else
+		nulls[3] = true;
+	if (o->right)
+		values[4] = JsonbPGetDatum(o->rsecret && !d->may_read_secrets ? d->mask : o->right);
+	else
+		nulls[4] = true;
+	values[5] = BoolGetDatum(o->reason != NULL);
+	if (o->reason)
+		values[6] = CStringGetTextDatum(o->reason);
+	else
+		nulls[6] = true;
+	if (o->fix != FIX_NONE)
+		values[7] = d->fix_text[o->fix][o->lsecret ? 1 : 0];
+	else
+		nulls[7] = true;
+	SRF_RETURN_NEXT(fc, HeapTupleGetDatum(heap_form_tuple(d->desc, values, nulls)));
+}
+
+/*
+ * cfgmgr.drift_statement(fix text, left_env text, right_env text,
+ *						  service text, path text, left_value jsonb,
+ *						  right_value jsonb, provider text) RETURNS text
+ *
+ * The remediation statement of a drift row from its fix code (NULL for
+ * none).  Immutable: it only writes text.
+ */
+Datum
+cfgmgr_drift_statement(PG_FUNCTION_ARGS)
+{
+	StringInfoData s;
+	StringInfoData scratch;
+	char	   *code;
+	DriftFix	fix = FIX_NONE;
+	bool		secret = false;
+	Jsonb	   *value;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	code = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	if (strcmp(code, "set-secret") == 0 || strcmp(code, "unset-set-secret") == 0)
+	{
+		secret = true;
+		code[strlen(code) - strlen("-secret")] = '\0';
+	}
+	for (int k = 1; k < (int) lengthof(fix_codes); k++)
+		if (strcmp(code, fix_codes[k]) == 0)
+			fix = (DriftFix) k;
+	if (fix == FIX_NONE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown drift fix code \"%s\"", code)));
+	for (int k = 1; k <= 4; k++)
+		if (PG_ARGISNULL(k))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("environments, service and path must not be null")));
+	value = fix == FIX_ADOPT ? (PG_ARGISNULL(6) ? NULL : PG_GETARG_JSONB_P(6)) :
+		(PG_ARGISNULL(5) ? NULL : PG_GETARG_JSONB_P(5));
+	if (value == NULL && !secret && (fix == FIX_SET || fix == FIX_UNSET_SET || fix == FIX_ADOPT))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("fix \"%s\" needs the value to write", code)));
+	initStringInfo(&s);
+	initStringInfo(&scratch);
+	(void) DriftStatementFor(&s, &scratch,
+							 text_to_cstring(PG_GETARG_TEXT_PP(1)),
+							 text_to_cstring(PG_GETARG_TEXT_PP(2)),
+							 text_to_cstring(PG_GETARG_TEXT_PP(3)),
+							 PG_ARGISNULL(7) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(7)),
+							 fix, text_to_cstring(PG_GETARG_TEXT_PP(4)), value, secret);
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(s.data, s.len));
 }
 
 /* ---------------------------------------------------------------------
