@@ -204,6 +204,8 @@ typedef struct Drift
 	int			natts;
 	DriftStream *streams;
 	int			nstreams;
+	DriftStream **order;		/* streams with a current row, by that row */
+	int			norder;
 
 	/* the current cluster */
 	MemoryContext cxt;
@@ -805,6 +807,7 @@ static void
 DriftStreams(Drift *d, Snapshot snap)
 {
 	d->streams = palloc0(sizeof(DriftStream) * (d->nchain[0] + d->nchain[1]));
+	d->order = palloc0(sizeof(DriftStream *) * (d->nchain[0] + d->nchain[1]));
 	d->nstreams = 0;
 	for (int side = 0; side < 2; side++)
 		for (int lvl = 0; lvl < d->nchain[side]; lvl++)
@@ -1072,6 +1075,57 @@ DriftSlow(Drift *d)
 }
 
 /*
+ * Are two leaves (scalars or arrays) equal as JSON values?  If not, *kind
+ * says whether their JSON types differ.  The common cases without
+ * compareJsonbContainers' iterators: the same bytes (jsonb is canonical
+ * but for numbers: 1 and 1.0), two scalars.
+ */
+static bool
+DriftLeavesEqual(Jsonb *a, Jsonb *b, CfgDiffKind *kind)
+{
+	JsonbValue	x,
+				y;
+
+	if (VARSIZE(a) == VARSIZE(b) && memcmp(a, b, VARSIZE(a)) == 0)
+		return true;
+	if (JB_ROOT_IS_SCALAR(a) && JB_ROOT_IS_SCALAR(b))
+	{
+		bool		equal;
+
+		JsonbExtractScalar(&a->root, &x);
+		JsonbExtractScalar(&b->root, &y);
+		if (x.type != y.type)
+		{
+			*kind = CFG_DIFF_TYPE_CHANGED;
+			return false;
+		}
+		switch (x.type)
+		{
+			case jbvNumeric:
+				equal = DatumGetBool(DirectFunctionCall2(numeric_eq, NumericGetDatum(x.val.numeric),
+														 NumericGetDatum(y.val.numeric)));
+				break;
+			case jbvString:
+				equal = x.val.string.len == y.val.string.len &&
+					memcmp(x.val.string.val, y.val.string.val, x.val.string.len) == 0;
+				break;
+			case jbvBool:
+				equal = x.val.boolean == y.val.boolean;
+				break;
+			default:			/* null */
+				equal = true;
+				break;
+		}
+		*kind = CFG_DIFF_CHANGED;
+		return equal;
+	}
+	if (compareJsonbContainers(&a->root, &b->root) == 0)
+		return true;
+	*kind = CfgDiffJsonbType(a) == CfgDiffJsonbType(b) ? CFG_DIFF_CHANGED : CFG_DIFF_TYPE_CHANGED;
+	return false;
+}
+
+/*
  * A cluster of rows at F only, holding scalars and arrays: each side's
  * value is its last row in application order.
  */
@@ -1113,10 +1167,8 @@ DriftFast(Drift *d)
 		return;
 	if (v[0] && v[1])
 	{
-		if (compareJsonbContainers(&v[0]->root, &v[1]->root) == 0)
+		if (DriftLeavesEqual(v[0], v[1], &kind))
 			return;
-		kind = CfgDiffJsonbType(v[0]) == CfgDiffJsonbType(v[1]) ?
-			CFG_DIFF_CHANGED : CFG_DIFF_TYPE_CHANGED;
 	}
 	else
 		kind = v[0] ? CFG_DIFF_ONLY_LEFT : CFG_DIFF_ONLY_RIGHT;
@@ -1166,6 +1218,26 @@ DriftCluster(Drift *d)
 		DriftSlow(d);
 }
 
+/*
+ * Put a stream with a current row into d->order, which holds the streams
+ * with a current row sorted by it.  A stream's next row usually sorts near
+ * the front, so the search starts there.
+ */
+static void
+DriftOrderInsert(Drift *d, DriftStream *s)
+{
+	int			j = 0;
+
+	if (!s->valid)
+		return;
+	while (j < d->norder && CfgPathCmp(d->order[j]->path, d->order[j]->pathlen,
+									   s->path, s->pathlen) <= 0)
+		j++;
+	memmove(&d->order[j + 1], &d->order[j], sizeof(DriftStream *) * (d->norder - j));
+	d->order[j] = s;
+	d->norder++;
+}
+
 /* Start comparing a service: position every stream on its first row. */
 static void
 DriftStartService(Drift *d, DriftService *svc)
@@ -1183,6 +1255,9 @@ DriftStartService(Drift *d, DriftService *svc)
 		index_rescan(s->scan, keys, 2, NULL, 0);
 		DriftNext(d, s);
 	}
+	d->norder = 0;
+	for (int k = 0; k < d->nstreams; k++)
+		DriftOrderInsert(d, &d->streams[k]);
 }
 
 /*
@@ -1199,15 +1274,10 @@ DriftClusterStep(Drift *d)
 	MemoryContext old;
 
 	CHECK_FOR_INTERRUPTS();
-	for (int k = 0; k < d->nstreams; k++)
+	if (d->norder > 0)
 	{
-		DriftStream *s = &d->streams[k];
-
-		if (s->valid && (minp == NULL || CfgPathCmp(s->path, s->pathlen, minp, minlen) < 0))
-		{
-			minp = s->path;
-			minlen = s->pathlen;
-		}
+		minp = d->order[0]->path;
+		minlen = d->order[0]->pathlen;
 	}
 	if (d->di < svc->ndefaults &&
 		(minp == NULL || CfgPathCmp(svc->defaults[d->di].path, svc->defaults[d->di].pathlen,
@@ -1227,15 +1297,32 @@ DriftClusterStep(Drift *d)
 	d->F[minlen] = '\0';
 	d->Flen = minlen;
 	d->nrows = 0;
-	for (int k = 0; k < d->nstreams; k++)
-	{
-		DriftStream *s = &d->streams[k];
 
-		while (s->valid && CfgPathIsAncestor(d->F, d->Flen, s->path, s->pathlen))
+	/*
+	 * The streams whose current row is at or below F come first in
+	 * d->order (F's subtree is one range of the path order); take their
+	 * rows in it, then put them back in order.
+	 */
+	{
+		DriftStream *moved[2 * CFG_MAX_DEPTH];
+		int			nmoved = 0;
+
+		while (nmoved < d->norder &&
+			   CfgPathIsAncestor(d->F, d->Flen, d->order[nmoved]->path, d->order[nmoved]->pathlen))
 		{
-			DriftTake(d, s);
-			DriftNext(d, s);
+			DriftStream *st = d->order[nmoved];
+
+			do
+			{
+				DriftTake(d, st);
+				DriftNext(d, st);
+			} while (st->valid && CfgPathIsAncestor(d->F, d->Flen, st->path, st->pathlen));
+			moved[nmoved++] = st;
 		}
+		d->norder -= nmoved;
+		memmove(&d->order[0], &d->order[nmoved], sizeof(DriftStream *) * d->norder);
+		for (int k = 0; k < nmoved; k++)
+			DriftOrderInsert(d, moved[k]);
 	}
 	while (d->di < svc->ndefaults &&
 		   CfgPathIsAncestor(d->F, d->Flen, svc->defaults[d->di].path, svc->defaults[d->di].pathlen))
@@ -1402,6 +1489,11 @@ cfgmgr_drift_rows(PG_FUNCTION_ARGS)
 	MemoryContextSwitchTo(old);
 	if (o == NULL)
 	{
+		ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+		/* d goes with the multi-call context: no callback may use it later */
+		if (d->open)
+			UnregisterExprContextCallback(rsinfo->econtext, DriftShutdown, PointerGetDatum(d));
 		DriftEnd(d);
 		SRF_RETURN_DONE(fc);
 	}

@@ -3,7 +3,7 @@
 \set ON_ERROR_STOP 1
 \set QUIET 1
 BEGIN;
-SELECT plan(85);
+SELECT plan(90);
 
 SELECT cfgmgr.create_environment('d30_base') IS NOT NULL AS ok \gset
 SELECT cfgmgr.create_environment('d30_prod', 'd30_base') IS NOT NULL AS ok \gset
@@ -67,6 +67,24 @@ SELECT results_eq(
 	$$SELECT path, kind FROM cfgmgr.drift('d30_prod', 'd30_eu', 'd30_svc')$$,
 	$$SELECT NULL::text, NULL::text WHERE false$$,
 	'a child inherits everything: no drift from its parent');
+
+-- streamed rows: stopped early, rescanned, in subqueries
+SELECT is((SELECT count(*)::int FROM (SELECT * FROM cfgmgr.drift('d30_prod', 'd30_stg', 'd30_svc') LIMIT 2) x), 2,
+	'LIMIT stops the scan early');
+SELECT is((SELECT path FROM cfgmgr.drift('d30_prod', 'd30_stg', 'd30_svc') WHERE kind = 'only_right'), 'extra',
+	'a scalar subquery over drift');
+SELECT results_eq(
+	$$SELECT e, (SELECT count(*)::int FROM cfgmgr.drift('d30_base', e, 'd30_svc'))
+		FROM unnest(ARRAY['d30_prod', 'd30_stg', 'd30_eu', 'd30_prod']) e$$,
+	$$SELECT e, (SELECT count(*)::int FROM cfgmgr.drift('d30_base', e, 'd30_svc') x)
+		FROM unnest(ARRAY['d30_prod', 'd30_stg', 'd30_eu', 'd30_prod']) e$$,
+	'correlated calls');
+SELECT is((SELECT sum(n)::int FROM unnest(ARRAY['d30_prod', 'd30_stg']) e,
+				  LATERAL (SELECT count(*) AS n FROM cfgmgr.drift('d30_base', e, 'd30_svc') LIMIT 1) x),
+	(SELECT count(*)::int FROM cfgmgr.drift('d30_base', 'd30_prod', 'd30_svc')) +
+	(SELECT count(*)::int FROM cfgmgr.drift('d30_base', 'd30_stg', 'd30_svc')), 'lateral calls');
+SELECT is((SELECT count(*)::int FROM cfgmgr.drift('d30_prod', 'd30_stg', 'd30_svc') a
+			 JOIN cfgmgr.drift('d30_prod', 'd30_stg', 'd30_svc') b USING (path)), 8, 'two drifts joined');
 
 -- remediation statements
 SELECT is((SELECT remediation FROM cfgmgr.drift('d30_prod', 'd30_stg', 'd30_svc') WHERE path = 'db.host'),
