@@ -199,8 +199,7 @@ typedef struct Drift
 				att_provider,
 				att_value,
 				att_tombstone,
-				att_secret,
-				att_changeset;
+				att_secret;
 	int			natts;
 	DriftStream *streams;
 	int			nstreams;
@@ -797,9 +796,9 @@ DriftOpen(Drift *d)
 	d->att_value = get_attnum(relid, "value");
 	d->att_tombstone = get_attnum(relid, "tombstone");
 	d->att_secret = get_attnum(relid, "secret");
-	d->att_changeset = get_attnum(relid, "changeset");
+	/* deform up to the last of these (not message, changeset and after) */
 	d->natts = Max(Max(Max(d->att_path, d->att_provider), Max(d->att_value, d->att_tombstone)),
-				   Max(d->att_secret, d->att_changeset));
+				   d->att_secret);
 }
 
 /* One stream per environment of either chain (shared ancestors once). */
@@ -905,7 +904,6 @@ DriftTake(Drift *d, DriftStream *s)
 	row->r.pathlen = s->pathlen;
 	row->r.tombstone = DatumGetBool(v[d->att_tombstone - 1]);
 	row->r.secret = DatumGetBool(v[d->att_secret - 1]);
-	row->r.changeset = DatumGetInt64(v[d->att_changeset - 1]);
 	if (!row->r.tombstone)
 		row->r.value = DatumGetJsonbPCopy(v[d->att_value - 1]);
 	MemoryContextSwitchTo(old);
