@@ -173,6 +173,8 @@ typedef struct Drift
 	const char *provider;		/* NULL: provider-neutral */
 	CfgEnv	  **chain[2];
 	int			nchain[2];
+	int			right_in_left;	/* the right environment's level in the left
+								 * chain, -2 when it is not in it */
 	bool		may_read_secrets;
 	List	   *variations;		/* DriftVariation */
 
@@ -617,7 +619,7 @@ DriftStatementFor(StringInfo s, StringInfo scratch, const char *left, const char
 			appendStringInfo(s, "SELECT cfgmgr.expect_variation(%s, %s, ARRAY[%s, %s], %s)",
 							 quote_literal_cstr(svc), quote_literal_cstr(path),
 							 quote_literal_cstr(left), quote_literal_cstr(right),
-							 quote_literal_cstr(psprintf("no single write makes %s equal %s here (x-merge)",
+							 quote_literal_cstr(psprintf("no single write makes %s equal %s at this path",
 														 right, left)));
 			break;
 	}
@@ -827,6 +829,10 @@ DriftStreams(Drift *d, Snapshot snap)
 			}
 			s->level[side] = lvl;
 		}
+	d->right_in_left = -2;
+	for (int k = 0; k < d->nstreams; k++)
+		if (d->streams[k].level[1] == d->nchain[1] - 1)
+			d->right_in_left = d->streams[k].level[0];
 }
 
 static void
@@ -948,16 +954,21 @@ DriftAfter(DriftRow *a, DriftRow *b, int side)
 	return a->r.provider_specific && !b->r.provider_specific;
 }
 
+static Jsonb *DriftNodeJsonb(CfgResolved *res, const char *path, int pathlen);
+
 /*
- * The cluster resolved for one side, leaving out the right environment's
- * own rows at or below excl (when not NULL) and adding a value of its own
- * at excl (when extra is not NULL): what a fix would leave.
+ * The cluster resolved for one side, as it would be after a fix at the
+ * right environment (when excl is not NULL): its own rows (qualifier of
+ * the comparison) at or below excl left out, then a value of its own at
+ * excl (extra) or a tombstone there (block).  The right environment may be
+ * in the left side's chain too, so a fix can change both sides.
  */
 static CfgResolved *
-DriftResolveSide(Drift *d, int side, const char *excl, int excllen, Jsonb *extra)
+DriftResolveSide(Drift *d, int side, const char *excl, int excllen, Jsonb *extra, bool block)
 {
 	CfgResolved *res = palloc0(sizeof(CfgResolved));
 	int			n = 0;
+	int			own_level = side == 1 ? d->nchain[1] - 1 : d->right_in_left;
 
 	res->provider = d->provider;
 	res->merge_paths = d->cur->merge_paths;
@@ -976,21 +987,56 @@ DriftResolveSide(Drift *d, int side, const char *excl, int excllen, Jsonb *extra
 		res->rows[n].level = row->level[side];
 		n++;
 	}
-	if (extra)
+	if ((extra || block) && own_level >= 0)
 	{
 		CfgLayerRow *row = &res->rows[n++];
 
 		memset(row, 0, sizeof(CfgLayerRow));
-		row->level = d->nchain[1] - 1;
+		row->level = own_level;
 		row->provider_specific = d->provider != NULL;
 		row->path = (char *) excl;
 		row->pathlen = excllen;
 		row->value = extra;
+		row->tombstone = block;
 	}
 	res->nrows = n;
 	CfgSortRows(res->rows, n);
 	CfgMergeRows(res);
 	return res;
+}
+
+/* The same JSON value (or both none)? */
+static bool
+DriftSameValue(Jsonb *a, Jsonb *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return compareJsonbContainers(&a->root, &b->root) == 0 &&
+		CfgDiffJsonbType(a) == CfgDiffJsonbType(b);
+}
+
+/*
+ * Would a fix at path make the right side resolve to left there, leaving
+ * the left side as it is?  Tried on the cluster's rows.
+ */
+static bool
+DriftFixWorks(Drift *d, const char *path, int pathlen, Jsonb *left, DriftFix fix)
+{
+	Jsonb	   *extra = (fix == FIX_SET || fix == FIX_UNSET_SET) ? left : NULL;
+	bool		block = fix == FIX_BLOCK;
+
+	for (int side = 0; side < 2; side++)
+	{
+		Jsonb	   *after;
+
+		if (side == 0 && d->right_in_left < 0)
+			continue;			/* the fix cannot touch the left side */
+		after = DriftNodeJsonb(DriftResolveSide(d, side, path, pathlen, extra, block),
+							   path, pathlen);
+		if (!DriftSameValue(after, left))
+			return false;
+	}
+	return true;
 }
 
 static Jsonb *
@@ -1036,23 +1082,15 @@ DriftSlowLeaf(void *arg, const char *path, int pathlen, CfgDiffKind kind,
 				own_below = true;
 		}
 	}
-	if (kind == CFG_DIFF_ONLY_RIGHT)
-	{
-		fix = FIX_BLOCK;
-		if (own && DriftNodeJsonb(DriftResolveSide(d, 1, path, pathlen, NULL), path, pathlen) == NULL)
-			fix = FIX_UNSET;
-	}
+	/* the simplest statement that works: unset, set, block */
+	if (own && DriftFixWorks(d, path, pathlen, left, FIX_UNSET))
+		fix = FIX_UNSET;
+	else if (kind == CFG_DIFF_ONLY_RIGHT)
+		fix = DriftFixWorks(d, path, pathlen, NULL, FIX_BLOCK) ? FIX_BLOCK : FIX_DECLARE;
+	else if (DriftFixWorks(d, path, pathlen, left, FIX_SET))
+		fix = own_below ? FIX_UNSET_SET : FIX_SET;
 	else
-	{
-		CfgResolved *after = DriftResolveSide(d, 1, path, pathlen, left);
-		Jsonb	   *v = DriftNodeJsonb(after, path, pathlen);
-
-		if (v != NULL && compareJsonbContainers(&v->root, &left->root) == 0 &&
-			CfgDiffJsonbType(v) == CfgDiffJsonbType(left))
-			fix = own_below ? FIX_UNSET_SET : FIX_SET;
-		else
-			fix = FIX_DECLARE;
-	}
+		fix = FIX_DECLARE;
 	DriftEmit(d, path, pathlen, kind, left, right,
 			  left && DriftSecretUnder(d->res[0], path, pathlen),
 			  right && DriftSecretUnder(d->res[1], path, pathlen),
@@ -1066,7 +1104,7 @@ DriftSlow(Drift *d)
 
 	for (int side = 0; side < 2; side++)
 	{
-		d->res[side] = DriftResolveSide(d, side, NULL, 0, NULL);
+		d->res[side] = DriftResolveSide(d, side, NULL, 0, NULL, false);
 		j[side] = DriftNodeJsonb(d->res[side], d->F, d->Flen);
 	}
 	CfgDiffAt(d->F, d->Flen, j[0], j[1], DriftSlowLeaf, d);
@@ -1171,11 +1209,17 @@ DriftFast(Drift *d)
 	else
 		kind = v[0] ? CFG_DIFF_ONLY_LEFT : CFG_DIFF_ONLY_RIGHT;
 
-	if (kind == CFG_DIFF_ONLY_RIGHT)
+	/*
+	 * The fix: unset when what the right environment inherits is the left
+	 * value (a needless override, or a tombstone hiding it), else set (or
+	 * block, for a value only on the right).  A right environment in the
+	 * left chain cannot change the left side here: the left value comes
+	 * from a deeper level, or there would be no drift.
+	 */
 	{
-		/* unset is enough when what is left after it resolves to nothing */
 		DriftRow   *next = NULL;
 		bool		own = false;
+		CfgDiffKind ignored;
 
 		for (int i = 0; i < d->nrows; i++)
 		{
@@ -1188,7 +1232,16 @@ DriftFast(Drift *d)
 			else if (next == NULL || DriftAfter(row, next, 1))
 				next = row;
 		}
-		fix = own && (next == NULL || next->r.tombstone) ? FIX_UNSET : FIX_BLOCK;
+		if (own)
+		{
+			Jsonb	   *inherited = next && !next->r.tombstone ? next->r.value : NULL;
+
+			if (inherited == NULL ? v[0] == NULL :
+				v[0] != NULL && DriftLeavesEqual(inherited, v[0], &ignored))
+				fix = FIX_UNSET;
+		}
+		if (fix != FIX_UNSET)
+			fix = kind == CFG_DIFF_ONLY_RIGHT ? FIX_BLOCK : FIX_SET;
 	}
 	DriftEmit(d, d->F, d->Flen, kind, v[0], v[1],
 			  w[0] && w[0]->r.secret, w[1] && w[1]->r.secret, fix,
@@ -1702,7 +1755,7 @@ cfgmgr_remediate(PG_FUNCTION_ARGS)
 							 errmsg("remediation did not make \"%s\" in service \"%s\" of \"%s\" equal to \"%s\"",
 									now->path, now->service, right, left),
 							 errdetail("After \"%s\" the leaf is still %s.", was->statement, now->kind),
-							 errhint("A concurrent transaction may have changed one of the environments; run it again.")));
+							 errhint("Another transaction changed one of the environments meanwhile; run it again.")));
 			}
 		}
 	}
@@ -1806,6 +1859,9 @@ DriftIsMask(Jsonb *j)
 		memcmp(v.val.string.val, "********", 8) == 0;
 }
 
+static void DriftCountLeaf(void *arg, const char *path, int pathlen, CfgDiffKind kind,
+						   Jsonb *left, Jsonb *right);
+
 static void
 DriftObservedLeaf(void *arg, const char *path, int pathlen, CfgDiffKind kind,
 				  Jsonb *left, Jsonb *right)
@@ -1818,6 +1874,16 @@ DriftObservedLeaf(void *arg, const char *path, int pathlen, CfgDiffKind kind,
 		return;
 	if (kind == CFG_DIFF_ONLY_RIGHT)
 		od->unmanaged++;
+	else if (right != NULL && !JB_ROOT_IS_SCALAR(right) && JB_ROOT_IS_OBJECT(right) &&
+			 CfgJsonObjectOfLabels(&right->root))
+	{
+		/* deployed keys below a declared leaf: none of them is declared */
+		ObservedDiff below;
+
+		memset(&below, 0, sizeof(below));
+		CfgDiffAt("", 0, NULL, right, DriftCountLeaf, &below);
+		od->unmanaged += below.leaves;
+	}
 	if (od->d == NULL)
 		return;
 	DriftEmit(od->d, path, pathlen, kind, left, right, secret, secret,
