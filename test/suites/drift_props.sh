@@ -106,7 +106,7 @@ ncases=$(q -At -c "SELECT count(*) FROM dp.cases") || die "no cases"
 	|| die "only $ncases cases generated (at least $MIN_CASES wanted)"
 generated=$(date +%s)
 
-# check in chunks of whole trees (12 cases each), one transaction each (a
+# check in chunks of whole trees (24 cases each), one transaction each (a
 # backend that dies loses a chunk only; the cases without a checked row are
 # counted as failed below), JOBS chunks at a time
 chunk=96
@@ -154,7 +154,7 @@ SELECT format('%s planted rows (%s only_left, %s only_right, %s changed, %s type
   FROM dp.planted;
 SELECT format('%s variations (%s expired, %s not for the pair), %s x-env-specific annotations, %s observed cases (%s rows), %s remediated (%s refused: secret; %s rows where declaring was suggested)',
 			  (SELECT count(*) FROM dp.vars), (SELECT count(*) FROM dp.vars WHERE NOT active),
-			  (SELECT count(*) FROM dp.vars WHERE NOT applies_pair), (SELECT count(*) FROM dp.annot),
+			  (SELECT count(*) FROM dp.vars WHERE NOT applies_pair), (SELECT count(*) FROM dp.annot WHERE kw = 'x-env-specific'),
 			  (SELECT count(*) FROM dp.cases WHERE observed), (SELECT count(*) FROM dp.obs_planted),
 			  (SELECT count(*) FROM dp.cases WHERE remediate IS NOT NULL),
 			  (SELECT count(*) FROM dp.stats WHERE what = 'remediate refused a secret'),

@@ -76,17 +76,21 @@ BEGIN
 END
 $$;
 
--- May the remediation of the row at path (of drift rows got) suggest
--- declaring the variation instead of a write?  Only where both sides hold
--- an object: the right one may hold keys from rows a write at the right
--- environment cannot remove (a shallower level's, a neutral row when
+-- May the remediation of the row at path (of case cid's drift rows got)
+-- suggest declaring the variation instead of a write?  Where both sides
+-- hold an object: the right one may hold keys from rows a write at the
+-- right environment cannot remove (a shallower level's, a neutral row when
 -- comparing for a provider), and {} merges into an object instead of
--- replacing it.  Anything else is fixed by one set or one tombstone.
-CREATE FUNCTION dp.may_declare(got jsonb, path text, stmt text) RETURNS bool LANGUAGE sql IMMUTABLE AS $$
+-- replacing it; and for arrays merged by x-merge append or union.
+-- Anything else is fixed by one set or one tombstone.
+CREATE FUNCTION dp.may_declare(cid int, got jsonb, path text, stmt text) RETURNS bool LANGUAGE sql STABLE AS $$
 	SELECT stmt LIKE 'SELECT cfgmgr.expect_variation(%'
-	   AND EXISTS (SELECT FROM jsonb_array_elements(got) e
-				   WHERE e ->> 'path' = may_declare.path AND jsonb_typeof(e -> 'left_value') = 'object'
-					 AND jsonb_typeof(e -> 'right_value') = 'object')
+	   AND (EXISTS (SELECT FROM jsonb_array_elements(got) e
+					WHERE e ->> 'path' = may_declare.path AND jsonb_typeof(e -> 'left_value') = 'object'
+					  AND jsonb_typeof(e -> 'right_value') = 'object')
+			OR EXISTS (SELECT FROM dp.annot a
+						WHERE a.case_id = cid AND a.kw = 'x-merge' AND a.value IN ('"append"', '"union"')
+						  AND dp.covers(a.path, may_declare.path)))
 $$;
 
 -- For each case:
@@ -268,7 +272,7 @@ BEGIN
 						SELECT concat_ws(E'\n', res, string_agg('wrongly not applied: ' || e::text, E'\n')) INTO res
 						  FROM jsonb_array_elements(want) e
 						 WHERE e ->> 'service' <> c.svc
-							OR (NOT (e ->> 'applied')::bool AND NOT dp.may_declare(got, e ->> 'path', e ->> 'statement'));
+							OR (NOT (e ->> 'applied')::bool AND NOT dp.may_declare(i, got, e ->> 'path', e ->> 'statement'));
 						IF res <> '' THEN
 							PERFORM dp.fail(i, 'remediate() returned other rows than the unexpected drift', res);
 						END IF;
@@ -288,7 +292,7 @@ BEGIN
 								END;
 							ELSE
 								IF rr.stmt LIKE 'SELECT cfgmgr.expect_variation(%' THEN
-									IF NOT dp.may_declare(got, rr.path, rr.stmt) THEN
+									IF NOT dp.may_declare(i, got, rr.path, rr.stmt) THEN
 										PERFORM dp.fail(i, 'a remediation declares a variation where a write would do', rr.stmt);
 									END IF;
 									skipped := skipped || rr.path;

@@ -39,7 +39,8 @@ CREATE TABLE dp.secrets (case_id int NOT NULL, value text NOT NULL);
 -- (drift_observed), active when not expired
 CREATE TABLE dp.vars (case_id int NOT NULL, id bigint NOT NULL, service_pattern text, path_pattern text,
 					  environments text[], reason text, applies_pair bool, applies_env bool, active bool);
-CREATE TABLE dp.annot (case_id int NOT NULL, path text NOT NULL);
+-- the annotations of a case's schema: default, x-merge, x-env-specific
+CREATE TABLE dp.annot (case_id int NOT NULL, path text NOT NULL, kw text NOT NULL, value jsonb NOT NULL);
 CREATE TABLE dp.obs_planted (case_id int NOT NULL, path text NOT NULL, kind text NOT NULL,
 							 left_value jsonb, right_value jsonb, expected bool, reason text);
 CREATE TABLE dp.failure (case_id int NOT NULL, what text NOT NULL, detail text);
@@ -625,7 +626,95 @@ BEGIN
 			END IF;
 		END LOOP;
 
+	ELSIF t = 'E_default' THEN
+		-- a schema default both sides get (or write again)
+		p := dp.rsub(k, 0, 1);
+		v := dp.rany(1);
+		INSERT INTO dp.annot VALUES (cid, p, 'default', v);
+		IF random() < 0.5 THEN
+			PERFORM dp.o_set(cid, 2, x, p, dp.requiv(v), wp);
+		END IF;
+
+	ELSIF t = 'E_xmerge' THEN
+		-- arrays merged by x-merge: append [] or the same on both sides, union of a subset
+		p := dp.rsub(k, 0, 1);
+		v := dp.pick(ARRAY['[1, 2]', '["a", "b"]', '[1, "1", true]', '[3]'])::jsonb;
+		PERFORM dp.o_set(cid, 1, s, p, v, NULL);
+		IF random() < 0.5 THEN
+			INSERT INTO dp.annot VALUES (cid, p, 'x-merge', '"append"');
+			IF y IS NOT NULL AND random() < 0.6 THEN
+				w := dp.pick(ARRAY['[5]', '["x", 6]', '[null]'])::jsonb;
+				PERFORM dp.o_set(cid, 1, x, p, w, wp);
+				PERFORM dp.o_set(cid, 1, y, p, dp.requiv(w), wp2);
+			ELSE
+				PERFORM dp.o_set(cid, 2, x, p, '[]', wp);
+			END IF;
+		ELSE
+			INSERT INTO dp.annot VALUES (cid, p, 'x-merge', '"union"');
+			SELECT coalesce(jsonb_agg(dp.requiv(e)), '[]') INTO w
+			  FROM jsonb_array_elements(v) e WHERE random() < 0.6;
+			PERFORM dp.o_set(cid, 2, x, p, w, wp);
+		END IF;
+
 	-- ---------------- planted differences ----------------
+	ELSIF t = 'P_default' THEN
+		p := dp.rsub(k, 0, 1);
+		CASE dp.rint(1, 3)
+		WHEN 1 THEN		-- a default removed by a tombstone
+			v := dp.rany(2);
+			INSERT INTO dp.annot VALUES (cid, p, 'default', v);
+			PERFORM dp.o_block(cid, 2, x, p, wp);
+			FOR r IN SELECT * FROM dp.walk(p, v) WHERE leaf LOOP
+				PERFORM dp.xplant(cid, k, ys, r.path, r.value, NULL);
+			END LOOP;
+		WHEN 2 THEN		-- a default overridden
+			v := dp.rany(1);
+			INSERT INTO dp.annot VALUES (cid, p, 'default', v);
+			w := dp.rdiff(v, random() < 0.6, jsonb_typeof(v) <> 'object');
+			PERFORM dp.o_set(cid, 2, x, p, w, wp);
+			PERFORM dp.xplant(cid, k, xs, p, w, v);
+		ELSE			-- a key added to a default object
+			v := dp.rlabelobj(1);
+			INSERT INTO dp.annot VALUES (cid, p, 'default', v);
+			o := dp.rany(1);
+			PERFORM dp.o_set(cid, 2, x, p || '.zz', o, wp);
+			PERFORM dp.xplant_leaves(cid, k, xs, p || '.zz', o);
+		END CASE;
+
+	ELSIF t = 'P_xmerge' THEN
+		p := dp.rsub(k, 0, 1);
+		CASE dp.rint(1, 3)
+		WHEN 1 THEN		-- append: the shared array, then X's elements
+			INSERT INTO dp.annot VALUES (cid, p, 'x-merge', '"append"');
+			v := dp.pick(ARRAY['[1, 2]', '["a"]', '[1, "1"]', '[]'])::jsonb;
+			w := dp.pick(ARRAY['[3]', '[1]', '["b", 2.5]', '[null, false]'])::jsonb;
+			PERFORM dp.o_set(cid, 1, s, p, v, NULL);
+			PERFORM dp.o_set(cid, 2, x, p, w, wp);
+			PERFORM dp.xplant(cid, k, xs, p, v || w, v);
+		WHEN 2 THEN		-- union: X's elements the shared array lacks (1.0 is 1)
+			INSERT INTO dp.annot VALUES (cid, p, 'x-merge', '"union"');
+			v := dp.pick(ARRAY['[1, 2]', '["a", "b"]', '[1, "1"]'])::jsonb;
+			w := dp.pick(ARRAY['[2.0, 3]', '["b", "c"]', '[4, 1.0]', '["1", true]'])::jsonb;
+			PERFORM dp.o_set(cid, 1, s, p, v, NULL);
+			PERFORM dp.o_set(cid, 2, x, p, w, wp);
+			SELECT v || coalesce(jsonb_agg(a.e ORDER BY a.i), '[]') INTO o
+			  FROM jsonb_array_elements(w) WITH ORDINALITY a(e, i)
+			 WHERE NOT EXISTS (SELECT FROM jsonb_array_elements(v) f WHERE f = a.e);
+			IF o = v THEN
+				RETURN t;	-- nothing new: equal
+			END IF;
+			PERFORM dp.xplant(cid, k, xs, p, o, v);
+		ELSE			-- replace: X's object replaces the shared one instead of merging
+			INSERT INTO dp.annot VALUES (cid, p, 'x-merge', '"replace"');
+			v := dp.rlabelobj(1);
+			w := dp.rlabelobj(1);
+			PERFORM dp.o_set(cid, 1, s, p, v, NULL);
+			PERFORM dp.o_set(cid, 2, x, p, w, wp, 'set');
+			FOR r IN SELECT * FROM dp.leafdiff(p, v, w) LOOP
+				PERFORM dp.xplant(cid, k, xs, r.path, r.right_value, r.left_value);
+			END LOOP;
+		END CASE;
+
 	ELSIF t = 'P_add' THEN
 		p := dp.rsub(k, 1, 2);
 		IF random() < 0.5 THEN
@@ -898,7 +987,7 @@ CREATE FUNCTION dp.reason(cid int, path text, observed bool) RETURNS text LANGUA
 			AND dp.covers(v.path_pattern, reason.path)
 		  ORDER BY v.id LIMIT 1),
 		(SELECT 'x-env-specific' FROM dp.annot a
-		  WHERE NOT observed AND a.case_id = cid AND dp.covers(a.path, reason.path) LIMIT 1))
+		  WHERE NOT observed AND a.case_id = cid AND a.kw = 'x-env-specific' AND dp.covers(a.path, reason.path) LIMIT 1))
 $$;
 
 -- ---------------------------------------------------------------------
@@ -1086,6 +1175,23 @@ BEGIN
 END
 $$;
 
+-- register the schema made of case cid's annotations (nothing when it has none)
+CREATE FUNCTION dp.register(cid int, phase int) RETURNS void LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+	sch jsonb := '{"type": "object"}';
+	a record;
+BEGIN
+	FOR a IN SELECT * FROM dp.annot WHERE case_id = cid ORDER BY path, kw LOOP
+		sch := dp.schema_put(sch, string_to_array(a.path, '.'), a.kw, a.value);
+	END LOOP;
+	IF sch <> '{"type": "object"}' THEN
+		PERFORM cfgmgr.register_schema(c.svc, sch) FROM dp.cases c WHERE c.id = cid;
+		UPDATE dp.cases SET schema = sch WHERE id = cid;
+		PERFORM dp.op(cid, phase, jsonb_build_object('op', 'register_schema', 'schema', sch));
+	END IF;
+END
+$$;
+
 CREATE FUNCTION dp.gen_case(cid int, tid int) RETURNS void LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
 	t dp.trees;
@@ -1102,7 +1208,10 @@ DECLARE
 	used text[] := '{}';
 	nslots int;
 	equal_only bool := random() < 0.08;
-	sch jsonb;
+	-- a quarter of the cases get a schema (defaults, x-merge,
+	-- x-env-specific): register_schema validates the service in every
+	-- environment of the database, which is not cheap
+	schema_case bool := random() < 0.25;
 	o record;
 	r record;
 BEGIN
@@ -1145,7 +1254,10 @@ BEGIN
 	keys := (SELECT array_agg(l ORDER BY random()) FROM unnest(dp.slot_labels()) l);
 	FOR i IN 1 .. nslots LOOP
 		k := keys[i];
-		IF equal_only OR random() < 0.4 THEN
+		IF schema_case AND random() < 0.4 THEN
+			tmpl := dp.pick(CASE WHEN equal_only OR random() < 0.4 THEN ARRAY['E_default', 'E_xmerge']
+								 ELSE ARRAY['P_default', 'P_xmerge'] END);
+		ELSIF equal_only OR random() < 0.4 THEN
 			tmpl := dp.pick(ARRAY['E_shared', 'E_mirror', 'E_mirror', 'E_noop_block', 'E_empty_merge', 'E_repr',
 								  'E_split', 'E_secret_equal', 'E_override', 'E_reset', 'E_restore', 'E_other_prov',
 								  'E_offchain']);
@@ -1156,11 +1268,28 @@ BEGIN
 		used := used || (k || ':' || dp.slot(cid, tmpl, k));
 	END LOOP;
 	UPDATE dp.cases SET slots = used WHERE id = cid;
+	IF schema_case AND random() < 0.6 AND EXISTS (SELECT FROM dp.planted WHERE case_id = cid) THEN
+		-- x-env-specific on 1-2 paths (a planted row's or an ancestor), or
+		-- on one path with a "*" label (additionalProperties) when the schema
+		-- has no other annotation (properties next to additionalProperties
+		-- would make "*" ambiguous)
+		SELECT path INTO k FROM dp.planted WHERE case_id = cid ORDER BY random() LIMIT 1;
+		IF strpos(k, '.') > 0 AND random() < 0.3 AND NOT EXISTS (SELECT FROM dp.annot WHERE case_id = cid) THEN
+			INSERT INTO dp.annot VALUES (cid, '*.' || substr(k, strpos(k, '.') + 1), 'x-env-specific', 'true');
+		ELSE
+			FOR r IN SELECT path FROM dp.planted WHERE case_id = cid ORDER BY random() LIMIT dp.rint(1, 2) LOOP
+				k := CASE WHEN random() < 0.6 THEN r.path ELSE split_part(r.path, '.', 1) END;
+				CONTINUE WHEN EXISTS (SELECT FROM dp.annot WHERE case_id = cid AND path = k AND kw = 'x-env-specific');
+				INSERT INTO dp.annot VALUES (cid, k, 'x-env-specific', 'true');
+			END LOOP;
+		END IF;
+	END IF;
 
 	-- phase 1: left and right equal
 	FOR o IN SELECT op FROM dp.ops WHERE case_id = cid AND phase = 1 ORDER BY seq LOOP
 		PERFORM dp.apply(svc, o.op);
 	END LOOP;
+	PERFORM dp.register(cid, 1);	-- defaults, x-merge, x-env-specific
 	INSERT INTO dp.base_drift
 	SELECT cid, d.path, d.kind, d.left_value, d.right_value
 	  FROM dp.cases c, cfgmgr.drift(c.lenv, c.renv, c.svc, c.prov) d WHERE c.id = cid;
@@ -1171,22 +1300,6 @@ BEGIN
 	END LOOP;
 	IF random() < 0.35 THEN
 		PERFORM dp.declare_variations(cid);
-	END IF;
-	IF random() < 0.2 THEN
-		-- x-env-specific on 1-2 paths (a planted row's, an ancestor, or with a "*" label)
-		sch := '{"type": "object"}';
-		FOR r IN SELECT path FROM dp.planted WHERE case_id = cid ORDER BY random() LIMIT dp.rint(1, 2) LOOP
-			k := dp.pick(ARRAY[r.path, split_part(r.path, '.', 1),
-							   CASE WHEN strpos(r.path, '.') > 0 THEN '*.' || substr(r.path, strpos(r.path, '.') + 1) ELSE r.path END]);
-			CONTINUE WHEN EXISTS (SELECT FROM dp.annot WHERE case_id = cid AND path = k);
-			INSERT INTO dp.annot VALUES (cid, k);
-			sch := dp.schema_put(sch, string_to_array(k, '.'), 'x-env-specific', 'true');
-		END LOOP;
-		IF EXISTS (SELECT FROM dp.annot WHERE case_id = cid) THEN
-			PERFORM cfgmgr.register_schema(svc, sch);
-			UPDATE dp.cases SET schema = sch WHERE id = cid;
-			PERFORM dp.op(cid, 2, jsonb_build_object('op', 'register_schema', 'schema', sch));
-		END IF;
 	END IF;
 	UPDATE dp.planted SET reason = dp.reason(cid, path, false), expected = dp.reason(cid, path, false) IS NOT NULL
 	 WHERE case_id = cid;
@@ -1199,7 +1312,7 @@ BEGIN
 END
 $$;
 
--- Build n cases, about 12 per tree, committing every tree.
+-- Build n cases, 24 per tree, committing every tree.
 CREATE PROCEDURE dp.generate(n int, seed float8) LANGUAGE plpgsql AS $$
 DECLARE
 	cid int := 0;
@@ -1209,7 +1322,7 @@ BEGIN
 	WHILE cid < n LOOP
 		tid := tid + 1;
 		PERFORM dp.gen_tree(tid);
-		FOR i IN 1 .. 12 LOOP
+		FOR i IN 1 .. 24 LOOP
 			EXIT WHEN cid >= n;
 			cid := cid + 1;
 			PERFORM dp.gen_case(cid, tid);
