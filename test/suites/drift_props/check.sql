@@ -122,6 +122,7 @@ DECLARE
 	rr record;
 	expect_fail bool;
 	skipped text[];
+	sel jsonb;
 	n int;
 	keys6 text[] := ARRAY['path', 'kind', 'left_value', 'right_value', 'expected', 'reason'];
 	keys4 text[] := ARRAY['path', 'kind', 'left_value', 'right_value'];
@@ -182,7 +183,11 @@ BEGIN
 				PERFORM dp.fail(i, 'drift differs from the reference diff of the resolved documents', res);
 			END IF;
 
-			-- 4. the other way round
+			-- 4. the other way round, and an environment against itself
+			checks := checks + 1;
+			IF EXISTS (SELECT FROM cfgmgr.drift(c.lenv, c.lenv, c.svc, c.prov)) THEN
+				PERFORM dp.fail(i, 'drift of the left environment against itself', NULL);
+			END IF;
 			checks := checks + 1;
 			SELECT coalesce(jsonb_agg(dp.rowobj(e ->> 'path', dp.mirror(e ->> 'kind'), e -> 'right_value', e -> 'left_value',
 												(e ->> 'expected')::bool, e ->> 'reason')), '[]') INTO want
@@ -224,6 +229,22 @@ BEGIN
 				IF res IS NOT NULL THEN
 					PERFORM dp.fail(i, 'drift_observed differs from the planted differences', res);
 				END IF;
+				IF EXISTS (SELECT FROM dp.obs_planted WHERE case_id = i AND secret) THEN
+					checks := checks + 1;
+					SELECT coalesce(jsonb_agg(dp.rowobj(p.path, p.kind,
+							CASE WHEN p.secret THEN '"********"' ELSE p.left_value END,
+							CASE WHEN p.secret AND p.right_value IS NOT NULL THEN '"********"' ELSE p.right_value END,
+							p.expected, p.reason)), '[]') INTO want
+					  FROM dp.obs_planted p WHERE p.case_id = i;
+					EXECUTE format('SET LOCAL ROLE %I', reader);
+					SELECT coalesce(jsonb_agg(dp.rowobj(d.path, d.kind, d.left_value, d.right_value, d.expected, d.reason)), '[]') INTO res
+					  FROM cfgmgr.drift_observed(c.renv, c.svc, c.prov) d;
+					RESET ROLE;
+					res := dp.setdiff(want, res::jsonb, keys6);
+					IF res IS NOT NULL THEN
+						PERFORM dp.fail(i, 'drift_observed as a role that may not read secrets', res);
+					END IF;
+				END IF;
 				checks := checks + 1;
 				SELECT string_agg(e::text, E'\n') INTO res FROM jsonb_array_elements(got) e
 				 WHERE (e ->> 'remediation' IS NULL) <> (e ->> 'kind' <> 'only_right');
@@ -253,36 +274,43 @@ BEGIN
 			-- 7. remediation
 			IF c.remediate IS NOT NULL THEN
 				got := dp.drift_rows(c.lenv, c.renv, c.svc, c.prov);
-				-- unexpected rows whose left value is secret: cfgmgr.set(secret => true) is refused for now
+				-- the rows to fix: the unexpected ones (all with include_expected), matching paths
+				SELECT coalesce(jsonb_agg(e), '[]') INTO sel FROM jsonb_array_elements(got) e
+				 WHERE (c.remediate = 'remediate_all' OR NOT (e ->> 'expected')::bool)
+				   AND (c.rpaths IS NULL OR EXISTS (SELECT FROM unnest(c.rpaths) p
+													 WHERE cfgmgr.glob_match(p, (e ->> 'path')::cfgmgr.cfgpath)));
+				-- a secret left value cannot be copied: cfgmgr.set(secret => true) is refused for now
 				SELECT coalesce(array_agg(p.path), '{}') INTO skipped FROM dp.planted p
-				 WHERE p.case_id = i AND NOT p.expected AND p.lsecret;
-				expect_fail := cardinality(skipped) > 0;
+				 WHERE p.case_id = i AND p.lsecret
+				   AND EXISTS (SELECT FROM jsonb_array_elements(sel) e WHERE e ->> 'path' = p.path);
+				expect_fail := cardinality(skipped) > 0 AND c.remediate <> 'execute';
 				checks := checks + 1;
 				BEGIN
-					IF c.remediate = 'remediate' THEN
+					IF c.remediate <> 'execute' THEN
 						SELECT coalesce(jsonb_agg(jsonb_build_object('path', r.path, 'kind', r.kind, 'service', r.service,
 																	 'statement', r.statement, 'applied', r.applied)), '[]') INTO want
-						  FROM cfgmgr.remediate(c.lenv, c.renv, c.svc, c.prov) r;
+						  FROM cfgmgr.remediate(c.lenv, c.renv, c.svc, c.prov, paths => c.rpaths,
+												include_expected => c.remediate = 'remediate_all') r;
 						IF expect_fail THEN
 							PERFORM dp.fail(i, 'remediate() copied a secret although cfgmgr.set refuses secret => true', want::text);
 						END IF;
-						res := dp.setdiff((SELECT coalesce(jsonb_agg(e), '[]') FROM jsonb_array_elements(got) e WHERE NOT (e ->> 'expected')::bool),
-										  want, ARRAY['path', 'kind']);
+						res := dp.setdiff(sel, want, ARRAY['path', 'kind']);
 						-- not applied: only suggestions to declare the variation, where they may be needed
 						SELECT concat_ws(E'\n', res, string_agg('wrongly not applied: ' || e::text, E'\n')) INTO res
 						  FROM jsonb_array_elements(want) e
 						 WHERE e ->> 'service' <> c.svc
 							OR (NOT (e ->> 'applied')::bool AND NOT dp.may_declare(i, got, e ->> 'path', e ->> 'statement'));
 						IF res <> '' THEN
-							PERFORM dp.fail(i, 'remediate() returned other rows than the unexpected drift', res);
+							PERFORM dp.fail(i, format('%s returned other rows than the drift it was to fix', c.remediate), res);
 						END IF;
 						SELECT coalesce(array_agg(e ->> 'path'), '{}') INTO skipped
 						  FROM jsonb_array_elements(want) e WHERE NOT (e ->> 'applied')::bool;
 						INSERT INTO dp.stats SELECT i, 'declare suggested' FROM unnest(skipped);
 					ELSE
+						-- each statement alone, in path order
 						n := 0;
-						FOR rr IN SELECT e ->> 'path' AS path, e ->> 'remediation' AS stmt FROM jsonb_array_elements(got) e
-								  WHERE NOT (e ->> 'expected')::bool ORDER BY e ->> 'path' LOOP
+						FOR rr IN SELECT e ->> 'path' AS path, e ->> 'remediation' AS stmt FROM jsonb_array_elements(sel) e
+								   ORDER BY e ->> 'path' LOOP
 							n := n + 1;
 							IF rr.path = ANY (skipped) THEN
 								BEGIN
@@ -302,31 +330,35 @@ BEGIN
 							END IF;
 						END LOOP;
 					END IF;
-					-- no unexpected drift left (but the secrets that could not be copied)
+					-- the rows fixed are gone (but the secrets and the suggestions), the others
+					-- unchanged (the suggestions run alone declared a variation: expected now)
 					checks := checks + 1;
-					SELECT string_agg(dp.fmt(d.path, d.kind, d.left_value, d.right_value, NULL, NULL), E'\n') INTO res
-					  FROM cfgmgr.drift(c.lenv, c.renv, c.svc, c.prov) d
-					 WHERE NOT d.expected AND NOT d.path = ANY (skipped);
+					SELECT coalesce(jsonb_agg(e), '[]') INTO want FROM jsonb_array_elements(got) e
+					 WHERE NOT EXISTS (SELECT FROM jsonb_array_elements(sel) f WHERE f ->> 'path' = e ->> 'path')
+						OR e ->> 'path' = ANY (skipped);
+					res := dp.setdiff(want, dp.drift_rows(c.lenv, c.renv, c.svc, c.prov),
+									  CASE WHEN c.remediate = 'execute' THEN keys4 ELSE keys6 END);
 					IF res IS NOT NULL THEN
-						PERFORM dp.fail(i, format('unexpected drift left after remediation (%s)', c.remediate), res);
+						PERFORM dp.fail(i, format('drift after remediation (%s%s) is not the drift that was not to be fixed',
+												  c.remediate, coalesce(' ' || c.rpaths::text, '')), res);
 					END IF;
-					-- the resolved documents differ exactly where an expected (or skipped) row was
+					-- the resolved documents differ exactly there
 					checks := checks + 1;
-					SELECT coalesce(jsonb_agg(dp.rowobj(p.path, p.kind, p.left_value, p.right_value, NULL, NULL)), '[]') INTO want
-					  FROM dp.planted p WHERE p.case_id = i AND (p.expected OR p.path = ANY (skipped));
 					res := dp.setdiff(want, dp.reference_rows(c.lenv, c.renv, c.svc, c.prov), keys4);
 					IF res IS NOT NULL THEN
-						PERFORM dp.fail(i, format('after remediation (%s) the resolved documents differ elsewhere', c.remediate), res);
+						PERFORM dp.fail(i, format('after remediation (%s%s) the resolved documents differ elsewhere',
+												  c.remediate, coalesce(' ' || c.rpaths::text, '')), res);
 					END IF;
 				EXCEPTION
 					WHEN feature_not_supported THEN
-						IF NOT expect_fail OR c.remediate <> 'remediate' THEN
+						IF NOT expect_fail THEN
 							PERFORM dp.fail(i, format('remediation (%s) failed: %s', c.remediate, SQLERRM), got::text);
 						ELSE
 							INSERT INTO dp.stats VALUES (i, 'remediate refused a secret');
 						END IF;
 					WHEN OTHERS THEN
-						PERFORM dp.fail(i, format('remediation (%s) failed: %s (%s)', c.remediate, SQLERRM, SQLSTATE), got::text);
+						PERFORM dp.fail(i, format('remediation (%s%s) failed: %s (%s)', c.remediate,
+												  coalesce(' ' || c.rpaths::text, ''), SQLERRM, SQLSTATE), got::text);
 				END;
 			END IF;
 		EXCEPTION WHEN OTHERS THEN

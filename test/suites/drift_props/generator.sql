@@ -27,7 +27,7 @@ CREATE TABLE dp.cases (
 	id int PRIMARY KEY, tree_id int NOT NULL, svc text NOT NULL, lenv text NOT NULL, renv text NOT NULL,
 	relation text NOT NULL, prov text, sh text[] NOT NULL, lo text[] NOT NULL, ro text[] NOT NULL,
 	off text[] NOT NULL, slots text[] NOT NULL DEFAULT '{}', schema jsonb,
-	remediate text, observed bool NOT NULL DEFAULT false);
+	remediate text, rpaths text[], observed bool NOT NULL DEFAULT false);
 CREATE TABLE dp.ops (case_id int NOT NULL, seq int GENERATED ALWAYS AS IDENTITY, phase int NOT NULL, op jsonb NOT NULL);
 CREATE TABLE dp.planted (case_id int NOT NULL, slot text NOT NULL, path text NOT NULL, kind text NOT NULL,
 						 left_value jsonb, right_value jsonb, lsecret bool NOT NULL, rsecret bool NOT NULL,
@@ -42,7 +42,8 @@ CREATE TABLE dp.vars (case_id int NOT NULL, id bigint NOT NULL, service_pattern 
 -- the annotations of a case's schema: default, x-merge, x-env-specific
 CREATE TABLE dp.annot (case_id int NOT NULL, path text NOT NULL, kw text NOT NULL, value jsonb NOT NULL);
 CREATE TABLE dp.obs_planted (case_id int NOT NULL, path text NOT NULL, kind text NOT NULL,
-							 left_value jsonb, right_value jsonb, expected bool, reason text);
+							 left_value jsonb, right_value jsonb, expected bool, reason text,
+							 secret bool NOT NULL DEFAULT false);
 CREATE TABLE dp.failure (case_id int NOT NULL, what text NOT NULL, detail text);
 CREATE TABLE dp.checked (case_id int PRIMARY KEY, checks int NOT NULL);
 -- remediation cases that could not run (secret left values): counted separately
@@ -1105,26 +1106,35 @@ BEGIN
 		INSERT INTO dp.obs_planted (case_id, path, kind, left_value, right_value)
 		SELECT cid, x.path, 'only_right', NULL::jsonb, x.value FROM dp.walk(q, w) x WHERE x.leaf;
 	END LOOP;
-	-- declared leaves: missing, changed or (secrets) masked
-	FOR r IN SELECT * FROM dp.walk('', d) x WHERE x.leaf ORDER BY random() LIMIT dp.rint(0, 4) LOOP
+	-- declared leaves: missing, changed, or (secrets) masked
+	FOR r IN SELECT * FROM dp.walk('', d) x WHERE x.leaf ORDER BY random() LIMIT dp.rint(0, 5) LOOP
 		SELECT coalesce(bool_or(e.secret), false) INTO secret
 		  FROM cfgmgr.explain(c.renv, c.svc, r.path::cfgmgr.cfgpath, c.prov) x
 		  JOIN cfgmgr.entry e ON e.env_id = cfgmgr.environment_id(x.environment)
 		   AND e.service_id = cfgmgr.service_id(c.svc) AND e.path::text = r.path
 		   AND e.provider = coalesce(x.provider, '')
 		 WHERE x.winner;
-		IF secret THEN
+		IF secret AND random() < 0.5 THEN
+			-- an agent that does not report secrets: no drift
 			obs := dp.jput(obs, string_to_array(r.path, '.'), '"********"');
 		ELSIF random() < 0.5 THEN
 			obs := dp.jdel(obs, string_to_array(r.path, '.'));
-			INSERT INTO dp.obs_planted VALUES (cid, r.path, 'only_left', r.value, NULL);
+			INSERT INTO dp.obs_planted (case_id, path, kind, left_value, right_value, secret)
+			VALUES (cid, r.path, 'only_left', r.value, NULL, secret);
 		ELSE
-			w := dp.rdiff(r.value, random() < 0.5, true);
+			-- (not made from a secret: the suite looks for secrets in clear)
+			w := CASE WHEN secret THEN dp.rstr() ELSE dp.rdiff(r.value, random() < 0.5, true) END;
 			obs := dp.jput(obs, string_to_array(r.path, '.'), w);
-			INSERT INTO dp.obs_planted VALUES (cid, r.path, dp.kind(r.value, w), r.value, w);
+			INSERT INTO dp.obs_planted (case_id, path, kind, left_value, right_value, secret)
+			VALUES (cid, r.path, dp.kind(r.value, w), r.value, w, secret);
 		END IF;
 	END LOOP;
 	PERFORM cfgmgr.report_observed(c.renv, c.svc, obs, c.prov, 'dp');
+	IF random() < 0.2 THEN
+		-- another provider's snapshot: only drift_coverage reads it
+		PERFORM cfgmgr.report_observed(c.renv, c.svc, jsonb_build_object('other', dp.rany(1)) || d,
+									   CASE WHEN c.prov IS NULL THEN 'gcp' ELSE NULL END, 'dp-other');
+	END IF;
 	UPDATE dp.obs_planted SET reason = dp.reason(cid, path, true), expected = dp.reason(cid, path, true) IS NOT NULL
 	 WHERE case_id = cid;
 	UPDATE dp.cases SET observed = true WHERE id = cid;
@@ -1307,7 +1317,13 @@ BEGIN
 	IF random() < 0.3 THEN
 		PERFORM dp.observe(cid);
 	END IF;
-	UPDATE dp.cases SET remediate = CASE WHEN random() < 0.4 THEN 'remediate' WHEN random() < 0.4 THEN 'execute' END
+	-- remediation: remediate(), with include_expected, with paths, or every statement run alone
+	UPDATE dp.cases SET remediate = x.mode,
+		   rpaths = CASE WHEN x.mode = 'remediate_paths'
+						 THEN ARRAY[split_part(dp.pick(slots), ':', 1) || dp.pick(ARRAY['', '.**', '.*'])] END
+	  FROM (SELECT CASE WHEN z.u < 0.35 THEN 'remediate' WHEN z.u < 0.45 THEN 'remediate_all'
+						WHEN z.u < 0.55 THEN 'remediate_paths' WHEN z.u < 0.8 THEN 'execute' END AS mode
+			  FROM (SELECT random() AS u) z) x
 	 WHERE id = cid;
 END
 $$;
