@@ -123,14 +123,22 @@ done
 wait
 q -c "CALL dp.check_coverage()" || echo "error: checking drift_coverage broke off"
 
-# failures, the first 20 in full
+# failures in full, the first 3 of each kind (20 at most), then a count per kind
 q -At <<'SQL'
+WITH f AS (SELECT f.*, row_number() OVER (PARTITION BY regexp_replace(f.what, ' *[(:].*', '') ORDER BY f.case_id, f.what) AS n
+			 FROM dp.failure f)
 SELECT format(E'FAIL case %s: %s\n%s\n%s', f.case_id, f.what,
 			  regexp_replace(left(coalesce(f.detail, ''), 4000), '^', '  | ', 'gn'),
 			  regexp_replace(left(dp.describe(f.case_id), 6000), '^', '  : ', 'gn'))
-  FROM dp.failure f
+  FROM f WHERE f.n <= 3
  ORDER BY f.case_id, f.what LIMIT 20;
-SELECT format('(%s more failures not shown)', count(*) - 20) FROM dp.failure HAVING count(*) > 20;
+SELECT format('(%s more failures not shown)', count(*) - least(20, count(*) FILTER (WHERE n <= 3)))
+  FROM (SELECT row_number() OVER (PARTITION BY regexp_replace(what, ' *[(:].*', '') ORDER BY case_id, what) AS n FROM dp.failure) f
+HAVING count(*) > least(20, count(*) FILTER (WHERE n <= 3));
+SELECT format('failures of kind "%s": %s (cases %s)', k, count(*),
+			  array_to_string((array_agg(DISTINCT case_id ORDER BY case_id))[1:30], ' '))
+  FROM (SELECT regexp_replace(what, ' *[(:].*', '') AS k, case_id FROM dp.failure) f
+ GROUP BY k ORDER BY k;
 SELECT format('FAIL case %s: not checked (its chunk broke off)', c.id)
   FROM dp.cases c WHERE NOT EXISTS (SELECT FROM dp.checked k WHERE k.case_id = c.id)
  ORDER BY c.id;

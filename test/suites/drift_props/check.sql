@@ -390,8 +390,13 @@ BEGIN
 			got := cfgmgr.drift_coverage(e.env);
 			IF got IS DISTINCT FROM want THEN
 				PERFORM dp.fail(e.cid, format('drift_coverage(%s) is %s, not %s', e.env, got, want),
-								(SELECT string_agg(format('%s %s: %s', o.service, coalesce(o.provider, '-'), o.document), E'\n')
-								   FROM cfgmgr.observations o WHERE o.environment = e.env));
+								(SELECT string_agg(format('%s %s: observed %s, declared %s; observed leaves not declared: %s',
+														  o.service, coalesce(o.provider, '-'), o.document, d.resolved,
+														  (SELECT coalesce(string_agg(w.path, ' '), '-') FROM dp.walk('', o.document) w
+															WHERE w.leaf AND d.resolved #> string_to_array(w.path, '.') IS NULL)), E'\n')
+								   FROM cfgmgr.observations o,
+										LATERAL (SELECT cfgmgr.resolve(e.env, o.service, o.provider) AS resolved) d
+								  WHERE o.environment = e.env));
 			END IF;
 		EXCEPTION WHEN OTHERS THEN
 			PERFORM dp.fail(e.cid, format('drift_coverage(%s): error %s', e.env, SQLERRM), NULL);

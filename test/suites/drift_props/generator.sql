@@ -374,6 +374,13 @@ CREATE FUNCTION dp.o_secret(cid int, phase int, env text, path text, v jsonb, pr
 	SELECT dp.op(cid, phase, jsonb_build_object('op', 'secret', 'env', env, 'path', path, 'value', v, 'prov', prov))
 $$;
 
+-- the paths planted for a case, in a fixed order (random() picks among
+-- them: a scan of dp.planted, which is updated, may return its rows in
+-- another order after autovacuum)
+CREATE FUNCTION dp.planted_paths(cid int) RETURNS text[] LANGUAGE sql STABLE AS $$
+	SELECT array_agg(path ORDER BY path, kind) FROM dp.planted WHERE case_id = cid
+$$;
+
 -- a planted row; kind from the values (NULL: absent on that side)
 CREATE FUNCTION dp.plant(cid int, slot text, path text, l jsonb, r jsonb, ls bool DEFAULT false, rs bool DEFAULT false)
 RETURNS void LANGUAGE sql AS $$
@@ -1035,7 +1042,7 @@ BEGIN
 	SELECT * INTO c FROM dp.cases WHERE id = cid;
 	num := substr(c.svc, 4);	-- ds_NNNNN
 	FOR i IN 1 .. dp.rint(1, 3) LOOP
-		SELECT path INTO target FROM dp.planted WHERE case_id = cid ORDER BY random() LIMIT 1;
+		target := dp.pick(dp.planted_paths(cid));
 		IF target IS NULL OR random() < 0.2 THEN
 			target := dp.rsub(split_part(dp.pick(c.slots), ':', 1), 0, 1);
 		END IF;
@@ -1283,11 +1290,11 @@ BEGIN
 		-- on one path with a "*" label (additionalProperties) when the schema
 		-- has no other annotation (properties next to additionalProperties
 		-- would make "*" ambiguous)
-		SELECT path INTO k FROM dp.planted WHERE case_id = cid ORDER BY random() LIMIT 1;
+		k := dp.pick(dp.planted_paths(cid));
 		IF strpos(k, '.') > 0 AND random() < 0.3 AND NOT EXISTS (SELECT FROM dp.annot WHERE case_id = cid) THEN
 			INSERT INTO dp.annot VALUES (cid, '*.' || substr(k, strpos(k, '.') + 1), 'x-env-specific', 'true');
 		ELSE
-			FOR r IN SELECT path FROM dp.planted WHERE case_id = cid ORDER BY random() LIMIT dp.rint(1, 2) LOOP
+			FOR r IN SELECT p AS path FROM unnest(dp.planted_paths(cid)) p ORDER BY random() LIMIT dp.rint(1, 2) LOOP
 				k := CASE WHEN random() < 0.6 THEN r.path ELSE split_part(r.path, '.', 1) END;
 				CONTINUE WHEN EXISTS (SELECT FROM dp.annot WHERE case_id = cid AND path = k AND kw = 'x-env-specific');
 				INSERT INTO dp.annot VALUES (cid, k, 'x-env-specific', 'true');
