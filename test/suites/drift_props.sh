@@ -31,7 +31,10 @@
 #     a tombstone, changed, of another JSON type (1 against "1"), an object
 #     against a scalar, array order, secrets changed / added / removed,
 #     provider values, a tombstone at an intermediate level with a value
-#     below it deeper down, changes below an object stored whole.
+#     below it deeper down, changes below an object stored whole;
+#   with a schema (a quarter of the cases) - defaults removed, overridden,
+#     extended or left alone; x-merge append and union arrays, objects
+#     x-merge replace.
 # Left and right are equal after the first phase (drift must be empty),
 # then the differences are planted and recorded with their kind and values;
 # some cases declare variations (service and path globs, environment
@@ -44,15 +47,21 @@
 # reference diff of cfgmgr.resolve(left) and (right) written in PL/pgSQL;
 # drift(right, left) is the mirror image; a role that may not read secrets
 # gets "********" and no remediation spells a secret out; drift_observed =
-# the planted observed differences and its remediations adopt the
-# unmanaged keys; remediate() (or every remediation statement run alone,
-# each a single statement) leaves no unexpected drift; drift over all
-# services = the per-service drifts; drift_coverage = (observed leaves
-# that are declared) / (observed leaves).
+# the planted observed differences (as the reader too) and its
+# remediations adopt the unmanaged keys; remediate() - plain, with
+# include_expected, with paths - or every remediation statement run alone
+# (each a single statement: PREPARE refuses more) fixes the rows it was to
+# fix and nothing else, except where it suggests declaring the variation
+# (accepted only where both sides hold objects, or for x-merge append and
+# union arrays: there a single write may not do) or a secret would have to
+# be copied (refused, 0A000, until secrets can be written); drift over all
+# services = the per-service drifts; drift(left, left) is empty;
+# drift_coverage = (observed leaves that are declared) / (observed leaves).
 #
-# Prints every failure and as its last line "N passed, N failed" (N =
+# Prints the failures (the first 3 of each kind in full, then a count per
+# kind with the cases) and as its last line "N passed, N failed" (N =
 # cases; a case fails when any check fails).  Exit status non-zero on a
-# failure.
+# failure.  About 30 s on two cores.
 #
 # Environment (all optional):
 #   DRIFT_PROPS_CASES  number of generated cases (default 1200)

@@ -13,6 +13,10 @@
 -- differences the template records in dp.planted (or, for the "equal"
 -- templates, changes that must not show: provider-qualified values of
 -- another provider, tombstones over nothing, {} over an object, 1.0 over 1).
+-- A quarter of the cases have a schema: defaults, x-merge (append, union,
+-- replace) and x-env-specific annotations.  After phase 2 some cases
+-- declare variations, and some report an observed document for the right
+-- environment with planted differences of its own (dp.obs_planted).
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
 DROP SCHEMA IF EXISTS dp CASCADE;
@@ -46,7 +50,8 @@ CREATE TABLE dp.obs_planted (case_id int NOT NULL, path text NOT NULL, kind text
 							 secret bool NOT NULL DEFAULT false);
 CREATE TABLE dp.failure (case_id int NOT NULL, what text NOT NULL, detail text);
 CREATE TABLE dp.checked (case_id int PRIMARY KEY, checks int NOT NULL);
--- remediation cases that could not run (secret left values): counted separately
+-- for the summary: remediate() refused (a secret left value), rows whose
+-- remediation suggests declaring the variation
 CREATE TABLE dp.stats (case_id int NOT NULL, what text NOT NULL);
 
 -- ---------------------------------------------------------------------
@@ -55,9 +60,6 @@ CREATE TABLE dp.stats (case_id int NOT NULL, what text NOT NULL);
 
 CREATE FUNCTION dp.pick(a text[]) RETURNS text LANGUAGE sql VOLATILE AS
 $$ SELECT a[1 + floor(random() * array_length(a, 1))::int] $$;
-
-CREATE FUNCTION dp.chance(p float8) RETURNS bool LANGUAGE sql VOLATILE AS
-$$ SELECT random() < p $$;
 
 CREATE FUNCTION dp.rint(lo int, hi int) RETURNS int LANGUAGE sql VOLATILE AS
 $$ SELECT lo + floor(random() * (hi - lo + 1))::int $$;
