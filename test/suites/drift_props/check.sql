@@ -229,6 +229,14 @@ BEGIN
 				IF res IS NOT NULL THEN
 					PERFORM dp.fail(i, 'drift_observed differs from the planted differences', res);
 				END IF;
+				checks := checks + 1;
+				SELECT coalesce(jsonb_agg(dp.rowobj(d.path, d.kind, d.left_value, d.right_value, d.expected, d.reason)
+										  || jsonb_build_object('remediation', d.remediation)), '[]') INTO want
+				  FROM cfgmgr.drift_observed(c.renv, NULL, c.prov) d WHERE d.service = c.svc;
+				res := dp.setdiff(want, got, keys6 || 'remediation'::text);
+				IF res IS NOT NULL THEN
+					PERFORM dp.fail(i, 'drift_observed of all services differs from drift_observed of the service', res);
+				END IF;
 				IF EXISTS (SELECT FROM dp.obs_planted WHERE case_id = i AND secret) THEN
 					checks := checks + 1;
 					SELECT coalesce(jsonb_agg(dp.rowobj(p.path, p.kind,
