@@ -46,12 +46,14 @@ endif
 FORCE:
 
 # The two commands of the README, and the other entry points.
-.PHONY: demo test bench coverage
+.PHONY: demo test bench bench-drift coverage
 demo:
 	bash scripts/demo.sh
 test:
 	bash scripts/test.sh
 bench:
 	bash bench/run.sh
+bench-drift:
+	bash bench/drift.sh
 coverage:
 	bash scripts/test.sh --coverage

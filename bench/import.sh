@@ -31,6 +31,7 @@ set -eu
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$BENCH_DIR/../scripts/lib.sh"
+source "$BENCH_DIR/lib.sh"
 
 nparams=100000
 nexport=10000
@@ -55,26 +56,9 @@ done
 for v in "$nparams" "$nexport" "$reps"; do
 	[[ $v =~ ^[1-9][0-9]*$ ]] || cfg_die "--params, --export-params and --reps take a positive integer"
 done
-EXT=${CFGMGR_EXTENSION:-cfgmgr}
-case "$EXT" in *[!a-z0-9_]*) cfg_die "CFGMGR_EXTENSION must be a plain lowercase name" ;; esac
 DB=bench_import
 
-cd "$CFG_ROOT"
-cfg_deps
-if [ "$EXT" = cfgmgr ]; then
-	cfg_build_install
-else
-	cfg_log "using the installed extension $EXT"
-fi
-cfg_cluster_start shared_buffers=512MB max_wal_size=4GB
-
-WORK=$(mktemp -d /tmp/cfgimport.XXXXXX)
-chmod 755 "$WORK"
-bench_cleanup() {
-	rm -rf "$WORK"
-	cfg_cluster_stop
-}
-trap bench_cleanup EXIT
+bench_start cfgimport
 psqlb() { cfg_psql -d "$DB" "$@"; }
 
 # milliseconds taken by a psql run (one transaction, COMMIT included)

@@ -11,10 +11,13 @@
 # -M prepared.  Runs of a baseline and its candidate are interleaved and the
 # medians of --reps repetitions are compared.  Prints the result table and
 # writes it to bench/out/report.txt (bench/out/report-large.txt with --large).
+# With CFGMGR_EXTENSION=name, uses that installed private build (see
+# scripts/private-install.sh) instead of building and installing cfgmgr.
 set -eu
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$BENCH_DIR/../scripts/lib.sh"
+source "$BENCH_DIR/lib.sh"
 
 large=${BENCH_LARGE:-0}
 duration=${BENCH_DURATION:-5}
@@ -25,7 +28,7 @@ loop_n=100000               # iterations of the server-side get loop
 loop_rounds=5
 
 usage() {
-	sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-0}"
 }
 while [ $# -gt 0 ]; do
@@ -48,70 +51,21 @@ done
 if [ "$large" = 1 ]; then nsvc=1000 nkeys=1000; else nsvc=100 nkeys=100; fi
 DB=bench
 
-cd "$CFG_ROOT"
-cfg_deps
+bench_start cfgbench
 command -v pgbench >/dev/null || cfg_die "pgbench not found"
-cfg_build_install
-cfg_cluster_start shared_buffers=512MB max_wal_size=4GB
 
-WORK=$(mktemp -d /tmp/cfgbench.XXXXXX)
-SAMPLER_PID=
-bench_cleanup() {
-	if [ -n "$SAMPLER_PID" ]; then kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; fi
-	rm -rf "$WORK"
-	cfg_cluster_stop
-}
-trap bench_cleanup EXIT
-
-PM_PID=$(head -1 "$CFG_TMP/data/postmaster.pid")
 psqlb() { cfg_psql -d "$DB" "$@"; }
-
-# ---------------------------------------------------------------------
-# Peak private memory of the benchmark database's backends
-# ---------------------------------------------------------------------
-# Every ~50 ms: the children of our postmaster whose process title names the
-# benchmark database, their RssAnon (anonymous resident memory: palloc'd
-# memory, caches; not the shared buffers, which VmRSS/VmHWM also count).
-# Only bash builtins in the loop, so the sampler costs little CPU.
-sampler() {
-	local out=$1 max=0 kids c cmd k v _ fd
-	exec {fd}<> <(:)
-	echo 0 >"$out"
-	while :; do
-		kids=()
-		read -r -a kids 2>/dev/null <"/proc/$PM_PID/task/$PM_PID/children" || true
-		for c in "${kids[@]}"; do
-			cmd=
-			read -r -d '' cmd 2>/dev/null <"/proc/$c/cmdline" || true
-			[[ $cmd == *" $DB "* ]] || continue
-			while read -r k v _; do
-				if [ "$k" = RssAnon: ]; then
-					if [ "$v" -gt "$max" ]; then max=$v; echo "$max" >"$out"; fi
-					break
-				fi
-			done 2>/dev/null <"/proc/$c/status" || true
-		done
-		read -r -t 0.05 -u "$fd" _ || true
-	done
-}
-sampler_start() { sampler "$1" & SAMPLER_PID=$!; }
-sampler_stop() {
-	kill "$SAMPLER_PID" 2>/dev/null || true
-	wait "$SAMPLER_PID" 2>/dev/null || true
-	SAMPLER_PID=
-}
-[ -r "/proc/$PM_PID/task/$PM_PID/children" ] || cfg_die "/proc/<pid>/task/<pid>/children is not readable"
 
 # ---------------------------------------------------------------------
 # Dataset
 # ---------------------------------------------------------------------
 cfg_log "loading the dataset: $nsvc services x $nkeys keys, environments base -> l1 -> l2 -> l3"
 createdb "$DB"
-psqlb -c "CREATE EXTENSION cfgmgr" -c "CREATE EXTENSION pg_prewarm"
+psqlb -c "CREATE EXTENSION $EXT" -c "CREATE EXTENSION pg_prewarm"
 t0=$(date +%s)
-sampler_start "$WORK/rss.load"
+bench_sampler_start "$WORK/rss.load"
 psqlb -v nsvc="$nsvc" -v nkeys="$nkeys" -f "$BENCH_DIR/dataset.sql" >/dev/null
-sampler_stop
+bench_sampler_stop
 load_s=$(( $(date +%s) - t0 ))
 psqlb -c "VACUUM (ANALYZE)" -c "CHECKPOINT"
 read -r n_entry n_base n_over n_kv < <(psqlb -At -F' ' -c "
@@ -229,12 +183,12 @@ pgb() {	# op seconds -> PGB_TPS (empty on failure, ERR[op] set), PGB_RSS (peak R
 	for f in "$WORK/scripts/$op"/*.sql; do args+=(-f "$f"); done
 	case $op in *_nc) env=(PGOPTIONS="-c cfgmgr.cache=off") ;; esac
 	PGB_TPS=
-	sampler_start "$WORK/rss.cur"
+	bench_sampler_start "$WORK/rss.cur"
 	if env "${env[@]}" pgbench -n -M prepared -c "$clients" -j "$clients" -T "$secs" "${args[@]}" "$DB" >"$log" 2>&1 \
 		&& ! grep -q 'aborted' "$log"; then
 		PGB_TPS=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$log" | head -1)
 	fi
-	sampler_stop
+	bench_sampler_stop
 	PGB_RSS=$(cat "$WORK/rss.cur")
 	if [ -z "$PGB_TPS" ]; then
 		ERR[$op]=$(grep -m1 -E 'ERROR|FATAL|aborted|error' "$log" || tail -1 "$log")
@@ -276,14 +230,8 @@ done
 # ---------------------------------------------------------------------
 cfg_log "timing the server-side get loop ($loop_rounds rounds of $loop_n calls)"
 read -r ls lk <<<"${get_keys[0]}"
-cat >"$WORK/loop.sql" <<EOF
-CREATE FUNCTION pg_temp.elapsed_ms(q text) RETURNS float8 LANGUAGE plpgsql AS \$\$
-DECLARE t0 timestamptz;
-BEGIN
-	t0 := clock_timestamp();
-	EXECUTE q;
-	RETURN extract(epoch FROM clock_timestamp() - t0) * 1000;
-END \$\$;
+bench_elapsed_fn_sql >"$WORK/loop.sql"
+cat >>"$WORK/loop.sql" <<EOF
 CREATE TEMP TABLE t(kind text, ms float8);
 SELECT cfgmgr.get('l3', '$ls', '$lk') \g /dev/null
 SELECT pg_temp.elapsed_ms('SELECT count(cfgmgr.get(''l3'', ''$ls'', ''$lk'')) FROM generate_series(1, $loop_n)') \g /dev/null

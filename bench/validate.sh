@@ -8,8 +8,10 @@
 #   --rounds N   interleaved measurement rounds, medians reported (default 5)
 #   --txns N     commit transactions per round and service (default 20)
 #
-# Builds and installs the extension, starts a throw-away cluster (removed on
-# exit), generates the documents of bench/validate.sql, then
+# Builds and installs the extension (or, with CFGMGR_EXTENSION=name, uses
+# that already installed private build, see scripts/private-install.sh),
+# starts a throw-away cluster (removed on exit), generates the documents of
+# bench/validate.sql, then
 #   (b) checks that exactly the planted errors are found;
 #   (c) compares a plain scan with cfgmgr.is_valid over every document, on
 #       one core, and times validate_document over the invalid ones;
@@ -22,6 +24,7 @@ set -eu
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$BENCH_DIR/../scripts/lib.sh"
+source "$BENCH_DIR/lib.sh"
 
 ndocs=100000
 rounds=5
@@ -48,21 +51,10 @@ for v in "$ndocs" "$rounds" "$txns"; do
 done
 DB=bench_validate
 
-cd "$CFG_ROOT"
-cfg_deps
-command -v pgbench >/dev/null || cfg_die "pgbench not found"
-cfg_build_install
 # one core for the scans: no parallel workers; the table (~160 MB) fits in
 # the shared buffers
-cfg_cluster_start shared_buffers=512MB max_wal_size=4GB max_parallel_workers_per_gather=0
-
-WORK=$(mktemp -d /tmp/cfgvalidate.XXXXXX)
-chmod 755 "$WORK"
-bench_cleanup() {
-	rm -rf "$WORK"
-	cfg_cluster_stop
-}
-trap bench_cleanup EXIT
+bench_start cfgvalidate max_parallel_workers_per_gather=0
+command -v pgbench >/dev/null || cfg_die "pgbench not found"
 psqlb() { cfg_psql -d "$DB" "$@"; }
 
 # ---------------------------------------------------------------------
@@ -70,7 +62,7 @@ psqlb() { cfg_psql -d "$DB" "$@"; }
 # ---------------------------------------------------------------------
 cfg_log "generating $ndocs documents (bench/validate.sql)"
 createdb "$DB"
-psqlb -c "CREATE EXTENSION cfgmgr" -c "CREATE EXTENSION pg_prewarm"
+psqlb -c "CREATE EXTENSION $EXT" -c "CREATE EXTENSION pg_prewarm"
 t0=$(date +%s)
 psqlb -v ndocs="$ndocs" -f "$BENCH_DIR/validate.sql" >/dev/null
 gen_s=$(( $(date +%s) - t0 ))

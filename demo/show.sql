@@ -73,6 +73,24 @@ SELECT changeset, op, old_value, new_value, message FROM cfgmgr.history('prod', 
 SELECT cfgmgr.rollback('prod', 'release-1', 'billing') IS NOT NULL AS rolled_back;
 SELECT count(*) AS "differences from release-1 after the rollback" FROM cfgmgr.diff_versions('prod', 'billing', 'release-1');
 
+\echo '### Drift: staging against prod for billing, leaf by leaf (declared variations are expected)'
+SELECT cfgmgr.expect_variation('*', 'db.host', reason => 'every environment has its own database') AS variation;
+SELECT cfgmgr.expect_variation('billing', 'db.pool.**', ARRAY['prod', 'prod-*'], 'production sizing') AS variation;
+SELECT path, kind, left_value AS prod, right_value AS staging, expected, reason
+  FROM cfgmgr.drift('prod', 'staging', 'billing');
+\echo '### ... each with the statement that makes staging equal to prod'
+SELECT path, remediation FROM cfgmgr.drift('prod', 'staging', 'billing') WHERE NOT expected;
+\echo '### drift_summary: every environment against its parent, per service'
+SELECT * FROM cfgmgr.drift_summary WHERE expected + unexpected > 0;
+\echo '### remediate: make staging''s features equal to prod''s, in one changeset validated at commit'
+SELECT service, path, kind, applied FROM cfgmgr.remediate('prod', 'staging', 'billing', paths => ARRAY['features.**']);
+\echo '### Observed: an agent reports what runs in prod; drift_observed shows missing, changed and unmanaged keys'
+SELECT cfgmgr.report_observed('prod', 'billing',
+	(cfgmgr.resolve('prod', 'billing') #- '{invoice,pdf}') || '{"log": {"level": "debug", "format": "json"}, "debug_port": 9229}',
+	source => 'agent@billing-7f9c') AS snapshot;
+SELECT path, kind, left_value AS declared, right_value AS deployed, remediation FROM cfgmgr.drift_observed('prod', 'billing');
+SELECT cfgmgr.drift_coverage('prod') AS "share of deployed keys that are declared";
+
 \echo '### export_yaml: what prod itself stores for billing, as deterministic YAML for Git'
 SELECT cfgmgr.export_yaml('prod', 'billing', resolved => false) AS "prod/billing.yaml";
 

@@ -83,7 +83,8 @@
 #include "cfgmgr.h"
 #include "cfgpath.h"
 
-PG_FUNCTION_INFO_V1(cfgmgr_drift);
+PG_FUNCTION_INFO_V1(cfgmgr_drift_rows);
+PG_FUNCTION_INFO_V1(cfgmgr_drift_statement);
 PG_FUNCTION_INFO_V1(cfgmgr_drift_observed);
 PG_FUNCTION_INFO_V1(cfgmgr_drift_coverage);
 PG_FUNCTION_INFO_V1(cfgmgr_remediate);
@@ -152,6 +153,20 @@ typedef enum DriftFix
 	FIX_ADOPT					/* drift_observed: declare the deployed value */
 } DriftFix;
 
+/* A differing leaf waiting to be returned by drift_rows(). */
+typedef struct DriftOut
+{
+	const char *path;
+	int			pathlen;
+	CfgDiffKind kind;
+	Jsonb	   *left;			/* unmasked */
+	Jsonb	   *right;
+	bool		lsecret;
+	bool		rsecret;
+	DriftFix	fix;
+	const char *reason;
+} DriftOut;
+
 typedef struct Drift
 {
 	const char *names[2];		/* left and right environment names */
@@ -189,6 +204,8 @@ typedef struct Drift
 	int			natts;
 	DriftStream *streams;
 	int			nstreams;
+	DriftStream **order;		/* streams with a current row, by that row */
+	int			norder;
 
 	/* the current cluster */
 	MemoryContext cxt;
@@ -199,6 +216,21 @@ typedef struct Drift
 	int			Flen;
 	CfgResolved *res[2];		/* clusters resolved in full */
 	Jsonb	   *mask;
+	StringInfoData stmt;		/* remediation statement being built */
+	StringInfoData scratch;
+	Datum		service_text;	/* d->cur->name as text */
+	Datum		kind_text[4];	/* CfgDiffKindName as text */
+	Datum		fix_text[FIX_ADOPT + 1][2]; /* DriftFixCode as text */
+
+	/* streaming: the current cluster's rows to return, the position */
+	DriftOut   *pending;		/* in cxt */
+	int			npending;
+	int			maxpending;
+	int			nreturned;
+	int			svc_index;		/* services[svc_index] is being compared */
+	int			di;				/* next schema default of that service */
+	bool		open;			/* scans open, snapshot registered */
+	Snapshot	snap;
 } Drift;
 
 /* A leaf collected by remediate(). */
@@ -484,80 +516,152 @@ DriftReason(Drift *d, const char *path, int pathlen, bool env_specific)
 	return NULL;
 }
 
+/* Append str as an SQL literal, as quote_literal() writes it. */
+static void
+DriftAppendLiteral(StringInfo s, const char *str, int len)
+{
+	int			start = 0;
+
+	if (memchr(str, '\\', len) != NULL)
+		appendStringInfoChar(s, 'E');
+	appendStringInfoChar(s, '\'');
+	for (int i = 0; i < len; i++)
+	{
+		if (str[i] == '\'' || str[i] == '\\')
+		{
+			/* the run up to and including it, then it once more */
+			appendBinaryStringInfo(s, str + start, i + 1 - start);
+			start = i;
+		}
+	}
+	appendBinaryStringInfo(s, str + start, len - start);
+	appendStringInfoChar(s, '\'');
+}
+
 static void
 DriftAppendTarget(StringInfo s, const char *env, const char *svc, const char *path)
 {
-	appendStringInfo(s, "%s, %s, %s", quote_literal_cstr(env), quote_literal_cstr(svc),
-					 quote_literal_cstr(path));
+	DriftAppendLiteral(s, env, strlen(env));
+	appendStringInfoString(s, ", ");
+	DriftAppendLiteral(s, svc, strlen(svc));
+	appendStringInfoString(s, ", ");
+	DriftAppendLiteral(s, path, strlen(path));
 }
 
 static void
 DriftAppendProvider(StringInfo s, const char *provider)
 {
 	if (provider)
-		appendStringInfo(s, ", provider => %s", quote_literal_cstr(provider));
+	{
+		appendStringInfoString(s, ", provider => ");
+		DriftAppendLiteral(s, provider, strlen(provider));
+	}
 }
 
-/* The remediation statement for a leaf. */
-static char *
-DriftStatement(Drift *d, DriftFix fix, const char *path, Jsonb *value, bool secret)
+/*
+ * The remediation statement for a leaf, in d->stmt; false when there is
+ * none.
+ */
+static bool
+DriftStatementFor(StringInfo s, StringInfo scratch, const char *left, const char *right,
+				  const char *svc, const char *provider, DriftFix fix, const char *path,
+				  Jsonb *value, bool secret)
 {
-	StringInfoData s;
-	const char *right = d->names[1];
-	const char *svc = d->cur->name;
-
-	initStringInfo(&s);
+	resetStringInfo(s);
 	switch (fix)
 	{
 		case FIX_NONE:
-			return NULL;
+			return false;
 		case FIX_SET:
 		case FIX_UNSET_SET:
 		case FIX_ADOPT:
-			appendStringInfoString(&s, "SELECT cfgmgr.set(");
-			DriftAppendTarget(&s, fix == FIX_ADOPT ? d->names[0] : right, svc, path);
+			appendStringInfoString(s, "SELECT cfgmgr.set(");
+			DriftAppendTarget(s, fix == FIX_ADOPT ? left : right, svc, path);
 			if (secret)
 			{
 				/* copy the value without spelling it out */
-				appendStringInfoString(&s, ", cfgmgr.get(");
-				DriftAppendTarget(&s, d->names[0], svc, path);
-				DriftAppendProvider(&s, d->provider);
-				appendStringInfoChar(&s, ')');
+				appendStringInfoString(s, ", cfgmgr.get(");
+				DriftAppendTarget(s, left, svc, path);
+				DriftAppendProvider(s, provider);
+				appendStringInfoChar(s, ')');
 			}
 			else
-				appendStringInfo(&s, ", %s::jsonb",
-								 quote_literal_cstr(JsonbToCString(NULL, &value->root, VARSIZE(value))));
-			DriftAppendProvider(&s, d->provider);
+			{
+				resetStringInfo(scratch);
+				(void) JsonbToCString(scratch, &value->root, VARSIZE(value));
+				appendStringInfoString(s, ", ");
+				DriftAppendLiteral(s, scratch->data, scratch->len);
+				appendStringInfoString(s, "::jsonb");
+			}
+			DriftAppendProvider(s, provider);
 			if (secret)
-				appendStringInfoString(&s, ", secret => true");
-			appendStringInfoChar(&s, ')');
+				appendStringInfoString(s, ", secret => true");
+			appendStringInfoChar(s, ')');
 			if (fix == FIX_UNSET_SET)
 			{
-				appendStringInfoString(&s, " FROM cfgmgr.unset(");
-				DriftAppendTarget(&s, right, svc, path);
-				DriftAppendProvider(&s, d->provider);
-				appendStringInfoChar(&s, ')');
+				appendStringInfoString(s, " FROM cfgmgr.unset(");
+				DriftAppendTarget(s, right, svc, path);
+				DriftAppendProvider(s, provider);
+				appendStringInfoChar(s, ')');
 			}
 			break;
 		case FIX_UNSET:
 		case FIX_BLOCK:
-			appendStringInfoString(&s, "SELECT cfgmgr.unset(");
-			DriftAppendTarget(&s, right, svc, path);
-			DriftAppendProvider(&s, d->provider);
+			appendStringInfoString(s, "SELECT cfgmgr.unset(");
+			DriftAppendTarget(s, right, svc, path);
+			DriftAppendProvider(s, provider);
 			if (fix == FIX_BLOCK)
-				appendStringInfoString(&s, ", block => true");
-			appendStringInfoChar(&s, ')');
+				appendStringInfoString(s, ", block => true");
+			appendStringInfoChar(s, ')');
 			break;
 		case FIX_DECLARE:
-			appendStringInfo(&s, "SELECT cfgmgr.expect_variation(%s, %s, ARRAY[%s, %s], %s)",
+			appendStringInfo(s, "SELECT cfgmgr.expect_variation(%s, %s, ARRAY[%s, %s], %s)",
 							 quote_literal_cstr(svc), quote_literal_cstr(path),
-							 quote_literal_cstr(d->names[0]), quote_literal_cstr(right),
+							 quote_literal_cstr(left), quote_literal_cstr(right),
 							 quote_literal_cstr(psprintf("no single write makes %s equal %s here (x-merge)",
-														 right, d->names[0])));
+														 right, left)));
 			break;
 	}
-	appendStringInfoChar(&s, ';');
-	return s.data;
+	appendStringInfoChar(s, ';');
+	return true;
+}
+
+static bool
+DriftStatement(Drift *d, DriftFix fix, const char *path, Jsonb *value, bool secret)
+{
+	return DriftStatementFor(&d->stmt, &d->scratch, d->names[0], d->names[1], d->cur->name,
+							 d->provider, fix, path, value, secret);
+}
+
+/* Fix codes as drift_rows() reports them and drift_statement() reads them. */
+static const char *const fix_codes[] = {NULL, "set", "unset-set", "unset", "block", "declare", "adopt"};
+
+static const char *
+DriftFixCode(DriftFix fix, bool secret)
+{
+	if (secret && (fix == FIX_SET || fix == FIX_UNSET_SET))
+		return fix == FIX_SET ? "set-secret" : "unset-set-secret";
+	return fix_codes[fix];
+}
+
+static void
+DriftInitOutput(Drift *d)
+{
+	d->mask = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(DRIFT_MASK)));
+	initStringInfo(&d->stmt);
+	initStringInfo(&d->scratch);
+	for (int k = 0; k < 4; k++)
+		d->kind_text[k] = CStringGetTextDatum(CfgDiffKindName((CfgDiffKind) k));
+	for (int k = FIX_SET; k <= FIX_ADOPT; k++)
+		for (int secret = 0; secret < 2; secret++)
+			d->fix_text[k][secret] = CStringGetTextDatum(DriftFixCode((DriftFix) k, secret));
+}
+
+static void
+DriftSetService(Drift *d, DriftService *svc)
+{
+	d->cur = svc;
+	d->service_text = CStringGetTextDatum(svc->name);
 }
 
 /* Does path match one of remediate()'s selection patterns? */
@@ -584,52 +688,83 @@ DriftEmit(Drift *d, const char *path, int pathlen, CfgDiffKind kind,
 		  Jsonb *left, Jsonb *right, bool lsecret, bool rsecret,
 		  DriftFix fix, const char *reason)
 {
-	Datum		values[8];
-	bool		nulls[8] = {false, false, false, false, false, false, false, false};
-	char	   *p = pnstrdup(path, pathlen);
-	char	   *stmt = fix == FIX_ADOPT ? DriftStatement(d, fix, p, right, false) :
-		DriftStatement(d, fix, p, left, lsecret);
-
 	if (d->collect)
 	{
 		MemoryContext old;
 		DriftLeaf  *leaf;
+		char	   *p;
+		bool		has_stmt;
 
 		if ((reason != NULL && !d->include_expected) || !DriftSelected(d, path, pathlen))
 			return;
+		p = pnstrdup(path, pathlen);
+		has_stmt = DriftStatement(d, fix, p, fix == FIX_ADOPT ? right : left,
+								  fix != FIX_ADOPT && lsecret);
 		old = MemoryContextSwitchTo(d->outcxt);
 		leaf = palloc(sizeof(DriftLeaf));
 		leaf->service = pstrdup(d->cur->name);
 		leaf->path = pstrdup(p);
 		leaf->kind = CfgDiffKindName(kind);
-		leaf->statement = stmt ? pstrdup(stmt) : NULL;
+		leaf->statement = has_stmt ? pstrdup(d->stmt.data) : NULL;
 		leaf->writes = fix != FIX_DECLARE && fix != FIX_NONE;
 		d->collected = lappend(d->collected, leaf);
 		MemoryContextSwitchTo(old);
 		return;
 	}
-	values[0] = CStringGetTextDatum(d->cur->name);
-	values[1] = PointerGetDatum(cstring_to_text_with_len(path, pathlen));
-	values[2] = CStringGetTextDatum(CfgDiffKindName(kind));
-	if (left)
-		values[3] = JsonbPGetDatum(lsecret && !d->may_read_secrets ? d->mask : left);
-	else
-		nulls[3] = true;
-	if (right)
-		values[4] = JsonbPGetDatum(rsecret && !d->may_read_secrets ? d->mask : right);
-	else
-		nulls[4] = true;
-	values[5] = BoolGetDatum(reason != NULL);
-	if (reason)
-		values[6] = CStringGetTextDatum(reason);
-	else
-		nulls[6] = true;
-	if (stmt)
-		values[7] = CStringGetTextDatum(stmt);
-	else
-		nulls[7] = true;
-	tuplestore_putvalues(d->store, d->desc, values, nulls);
-	d->nrows_out++;
+	if (d->store != NULL)
+	{
+		/* materialized output (drift_observed): the row, statement included */
+		Datum		values[8];
+		bool		nulls[8] = {false, false, false, false, false, false, false, false};
+		char	   *p = pnstrdup(path, pathlen);
+		bool		has_stmt = DriftStatement(d, fix, p, fix == FIX_ADOPT ? right : left,
+											  fix != FIX_ADOPT && lsecret);
+
+		values[0] = d->service_text;
+		values[1] = PointerGetDatum(cstring_to_text_with_len(path, pathlen));
+		values[2] = d->kind_text[kind];
+		if (left)
+			values[3] = JsonbPGetDatum(lsecret && !d->may_read_secrets ? d->mask : left);
+		else
+			nulls[3] = true;
+		if (right)
+			values[4] = JsonbPGetDatum(rsecret && !d->may_read_secrets ? d->mask : right);
+		else
+			nulls[4] = true;
+		values[5] = BoolGetDatum(reason != NULL);
+		if (reason)
+			values[6] = CStringGetTextDatum(reason);
+		else
+			nulls[6] = true;
+		if (has_stmt)
+			values[7] = PointerGetDatum(cstring_to_text_with_len(d->stmt.data, d->stmt.len));
+		else
+			nulls[7] = true;
+		tuplestore_putvalues(d->store, d->desc, values, nulls);
+		return;
+	}
+	/* streamed (drift_rows): queue it for the calls that return it */
+	{
+		DriftOut   *o;
+
+		if (d->npending == d->maxpending)
+		{
+			d->maxpending = d->maxpending ? d->maxpending * 2 : 8;
+			d->pending = d->pending ?
+				repalloc(d->pending, sizeof(DriftOut) * d->maxpending) :
+				MemoryContextAlloc(d->cxt, sizeof(DriftOut) * d->maxpending);
+		}
+		o = &d->pending[d->npending++];
+		o->path = path == d->F ? d->F : pnstrdup(path, pathlen);
+		o->pathlen = pathlen;
+		o->kind = kind;
+		o->left = left;
+		o->right = right;
+		o->lsecret = lsecret;
+		o->rsecret = rsecret;
+		o->fix = fix;
+		o->reason = reason;
+	}
 }
 
 /* ---------------------------------------------------------------------
@@ -672,6 +807,7 @@ static void
 DriftStreams(Drift *d, Snapshot snap)
 {
 	d->streams = palloc0(sizeof(DriftStream) * (d->nchain[0] + d->nchain[1]));
+	d->order = palloc0(sizeof(DriftStream *) * (d->nchain[0] + d->nchain[1]));
 	d->nstreams = 0;
 	for (int side = 0; side < 2; side++)
 		for (int lvl = 0; lvl < d->nchain[side]; lvl++)
@@ -939,6 +1075,57 @@ DriftSlow(Drift *d)
 }
 
 /*
+ * Are two leaves (scalars or arrays) equal as JSON values?  If not, *kind
+ * says whether their JSON types differ.  The common cases without
+ * compareJsonbContainers' iterators: the same bytes (jsonb is canonical
+ * but for numbers: 1 and 1.0), two scalars.
+ */
+static bool
+DriftLeavesEqual(Jsonb *a, Jsonb *b, CfgDiffKind *kind)
+{
+	JsonbValue	x,
+				y;
+
+	if (VARSIZE(a) == VARSIZE(b) && memcmp(a, b, VARSIZE(a)) == 0)
+		return true;
+	if (JB_ROOT_IS_SCALAR(a) && JB_ROOT_IS_SCALAR(b))
+	{
+		bool		equal;
+
+		JsonbExtractScalar(&a->root, &x);
+		JsonbExtractScalar(&b->root, &y);
+		if (x.type != y.type)
+		{
+			*kind = CFG_DIFF_TYPE_CHANGED;
+			return false;
+		}
+		switch (x.type)
+		{
+			case jbvNumeric:
+				equal = DatumGetBool(DirectFunctionCall2(numeric_eq, NumericGetDatum(x.val.numeric),
+														 NumericGetDatum(y.val.numeric)));
+				break;
+			case jbvString:
+				equal = x.val.string.len == y.val.string.len &&
+					memcmp(x.val.string.val, y.val.string.val, x.val.string.len) == 0;
+				break;
+			case jbvBool:
+				equal = x.val.boolean == y.val.boolean;
+				break;
+			default:			/* null */
+				equal = true;
+				break;
+		}
+		*kind = CFG_DIFF_CHANGED;
+		return equal;
+	}
+	if (compareJsonbContainers(&a->root, &b->root) == 0)
+		return true;
+	*kind = CfgDiffJsonbType(a) == CfgDiffJsonbType(b) ? CFG_DIFF_CHANGED : CFG_DIFF_TYPE_CHANGED;
+	return false;
+}
+
+/*
  * A cluster of rows at F only, holding scalars and arrays: each side's
  * value is its last row in application order.
  */
@@ -980,10 +1167,8 @@ DriftFast(Drift *d)
 		return;
 	if (v[0] && v[1])
 	{
-		if (compareJsonbContainers(&v[0]->root, &v[1]->root) == 0)
+		if (DriftLeavesEqual(v[0], v[1], &kind))
 			return;
-		kind = CfgDiffJsonbType(v[0]) == CfgDiffJsonbType(v[1]) ?
-			CFG_DIFF_CHANGED : CFG_DIFF_TYPE_CHANGED;
 	}
 	else
 		kind = v[0] ? CFG_DIFF_ONLY_LEFT : CFG_DIFF_ONLY_RIGHT;
@@ -1033,14 +1218,34 @@ DriftCluster(Drift *d)
 		DriftSlow(d);
 }
 
-/* Compare one service: merge the streams and the defaults by path. */
+/*
+ * Put a stream with a current row into d->order, which holds the streams
+ * with a current row sorted by it.  A stream's next row usually sorts near
+ * the front, so the search starts there.
+ */
 static void
-DriftService1(Drift *d, DriftService *svc)
+DriftOrderInsert(Drift *d, DriftStream *s)
+{
+	int			j = 0;
+
+	if (!s->valid)
+		return;
+	while (j < d->norder && CfgPathCmp(d->order[j]->path, d->order[j]->pathlen,
+									   s->path, s->pathlen) <= 0)
+		j++;
+	memmove(&d->order[j + 1], &d->order[j], sizeof(DriftStream *) * (d->norder - j));
+	d->order[j] = s;
+	d->norder++;
+}
+
+/* Start comparing a service: position every stream on its first row. */
+static void
+DriftStartService(Drift *d, DriftService *svc)
 {
 	ScanKeyData keys[2];
-	int			di = 0;
 
-	d->cur = svc;
+	DriftSetService(d, svc);
+	d->di = 0;
 	for (int k = 0; k < d->nstreams; k++)
 	{
 		DriftStream *s = &d->streams[k];
@@ -1050,85 +1255,153 @@ DriftService1(Drift *d, DriftService *svc)
 		index_rescan(s->scan, keys, 2, NULL, 0);
 		DriftNext(d, s);
 	}
-	for (;;)
-	{
-		const char *minp = NULL;
-		int			minlen = 0;
-
-		CHECK_FOR_INTERRUPTS();
-		for (int k = 0; k < d->nstreams; k++)
-		{
-			DriftStream *s = &d->streams[k];
-
-			if (s->valid && (minp == NULL || CfgPathCmp(s->path, s->pathlen, minp, minlen) < 0))
-			{
-				minp = s->path;
-				minlen = s->pathlen;
-			}
-		}
-		if (di < svc->ndefaults &&
-			(minp == NULL || CfgPathCmp(svc->defaults[di].path, svc->defaults[di].pathlen,
-										minp, minlen) < 0))
-		{
-			minp = svc->defaults[di].path;
-			minlen = svc->defaults[di].pathlen;
-		}
-		if (minp == NULL)
-			break;
-
-		MemoryContextReset(d->cxt);
-		d->F = MemoryContextAlloc(d->cxt, minlen + 1);
-		memcpy(d->F, minp, minlen);
-		d->F[minlen] = '\0';
-		d->Flen = minlen;
-		d->nrows = 0;
-		for (int k = 0; k < d->nstreams; k++)
-		{
-			DriftStream *s = &d->streams[k];
-
-			while (s->valid && CfgPathIsAncestor(d->F, d->Flen, s->path, s->pathlen))
-			{
-				DriftTake(d, s);
-				DriftNext(d, s);
-			}
-		}
-		while (di < svc->ndefaults &&
-			   CfgPathIsAncestor(d->F, d->Flen, svc->defaults[di].path, svc->defaults[di].pathlen))
-		{
-			DriftRow   *row = DriftNewRow(d);
-
-			memset(row, 0, sizeof(DriftRow));
-			row->r = svc->defaults[di];
-			row->level[0] = row->level[1] = -1;
-			di++;
-		}
-		{
-			MemoryContext old = MemoryContextSwitchTo(d->cxt);
-
-			DriftCluster(d);
-			MemoryContextSwitchTo(old);
-		}
-	}
+	d->norder = 0;
+	for (int k = 0; k < d->nstreams; k++)
+		DriftOrderInsert(d, &d->streams[k]);
 }
 
 /*
- * Set up d for comparing left and right, run it over d's services.
+ * Take the next cluster of the current service (the smallest path at the
+ * streams' heads or the defaults, with everything stored below it) and
+ * compare it; false when the service has no rows left.
+ */
+static bool
+DriftClusterStep(Drift *d)
+{
+	DriftService *svc = d->cur;
+	const char *minp = NULL;
+	int			minlen = 0;
+	MemoryContext old;
+
+	CHECK_FOR_INTERRUPTS();
+	if (d->norder > 0)
+	{
+		minp = d->order[0]->path;
+		minlen = d->order[0]->pathlen;
+	}
+	if (d->di < svc->ndefaults &&
+		(minp == NULL || CfgPathCmp(svc->defaults[d->di].path, svc->defaults[d->di].pathlen,
+									minp, minlen) < 0))
+	{
+		minp = svc->defaults[d->di].path;
+		minlen = svc->defaults[d->di].pathlen;
+	}
+	if (minp == NULL)
+		return false;
+
+	MemoryContextReset(d->cxt);
+	d->pending = NULL;
+	d->npending = d->maxpending = d->nreturned = 0;
+	d->F = MemoryContextAlloc(d->cxt, minlen + 1);
+	memcpy(d->F, minp, minlen);
+	d->F[minlen] = '\0';
+	d->Flen = minlen;
+	d->nrows = 0;
+
+	/*
+	 * The streams whose current row is at or below F come first in
+	 * d->order (F's subtree is one range of the path order); take their
+	 * rows in it, then put them back in order.
+	 */
+	{
+		DriftStream *moved[2 * CFG_MAX_DEPTH];
+		int			nmoved = 0;
+
+		while (nmoved < d->norder &&
+			   CfgPathIsAncestor(d->F, d->Flen, d->order[nmoved]->path, d->order[nmoved]->pathlen))
+		{
+			DriftStream *st = d->order[nmoved];
+
+			do
+			{
+				DriftTake(d, st);
+				DriftNext(d, st);
+			} while (st->valid && CfgPathIsAncestor(d->F, d->Flen, st->path, st->pathlen));
+			moved[nmoved++] = st;
+		}
+		d->norder -= nmoved;
+		memmove(&d->order[0], &d->order[nmoved], sizeof(DriftStream *) * d->norder);
+		for (int k = 0; k < nmoved; k++)
+			DriftOrderInsert(d, moved[k]);
+	}
+	while (d->di < svc->ndefaults &&
+		   CfgPathIsAncestor(d->F, d->Flen, svc->defaults[d->di].path, svc->defaults[d->di].pathlen))
+	{
+		DriftRow   *row = DriftNewRow(d);
+
+		memset(row, 0, sizeof(DriftRow));
+		row->r = svc->defaults[d->di];
+		row->level[0] = row->level[1] = -1;
+		d->di++;
+	}
+	old = MemoryContextSwitchTo(d->cxt);
+	DriftCluster(d);
+	MemoryContextSwitchTo(old);
+	return true;
+}
+
+/* Compare the next cluster of any service; false when all are done. */
+static bool
+DriftAdvance(Drift *d)
+{
+	while (d->open)
+	{
+		if (d->svc_index >= 0 && DriftClusterStep(d))
+			return true;
+		if (++d->svc_index >= d->nservices)
+			return false;
+		DriftStartService(d, &d->services[d->svc_index]);
+	}
+	return false;
+}
+
+/* The next differing leaf, or NULL at the end. */
+static DriftOut *
+DriftNextOut(Drift *d)
+{
+	while (d->nreturned >= d->npending)
+		if (!DriftAdvance(d))
+			return NULL;
+	return &d->pending[d->nreturned++];
+}
+
+/* Close the scans and release the snapshot (also when the query stops early). */
+static void
+DriftEnd(Drift *d)
+{
+	if (!d->open)
+		return;
+	d->open = false;
+	DriftClose(d);
+	UnregisterSnapshot(d->snap);
+}
+
+static void
+DriftShutdown(Datum arg)
+{
+	DriftEnd((Drift *) DatumGetPointer(arg));
+}
+
+/*
+ * Set up d for comparing left and right (names checked, services, schema
+ * annotations and variations loaded, scans opened under a registered
+ * snapshot); in the current memory context, which must outlive the
+ * comparison.
  */
 static void
-DriftRun(Drift *d, const char *left, const char *right, const char *service,
-		 const char *provider)
+DriftBegin(Drift *d, const char *left, const char *right, const char *service,
+		   const char *provider)
 {
 	CfgCatalog *cat = CfgGetCatalog();
 	Snapshot	snap;
 
-	d->names[0] = left;
-	d->names[1] = right;
-	d->provider = provider;
+	d->provider = provider ? pstrdup(provider) : NULL;
+	d->svc_index = -1;
 	for (int side = 0; side < 2; side++)
 	{
-		CfgEnv	   *env = CfgLookupEnv(cat, d->names[side], false);
+		CfgEnv	   *env = CfgLookupEnv(cat, side == 0 ? left : right, false);
 
-		d->names[side] = env->name;
+		d->names[side] = pstrdup(env->name);
 		d->chain[side] = palloc(sizeof(CfgEnv *) * CFG_MAX_DEPTH);
 		d->nchain[side] = CfgEnvChain(cat, env, d->chain[side]);
 	}
@@ -1136,7 +1409,7 @@ DriftRun(Drift *d, const char *left, const char *right, const char *service,
 		CfgCheckProvider(cat, provider);
 	DriftLoadServices(d, cat, service);
 	d->may_read_secrets = DriftMayReadSecrets();
-	d->mask = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(DRIFT_MASK)));
+	DriftInitOutput(d);
 	if (strcmp(d->names[0], d->names[1]) == 0)
 		return;					/* an environment does not drift from itself */
 	d->variations = DriftLoadVariations(d->names[0], d->names[1]);
@@ -1147,12 +1420,21 @@ DriftRun(Drift *d, const char *left, const char *right, const char *service,
 	d->rows = palloc(sizeof(DriftRow) * d->maxrows);
 	DriftOpen(d);
 	snap = CfgReadSnapshotPush();
-	DriftStreams(d, snap);
-	for (int k = 0; k < d->nservices; k++)
-		DriftService1(d, &d->services[k]);
-	DriftClose(d);
+	d->snap = RegisterSnapshot(snap);
 	CfgReadSnapshotPop(snap);
-	MemoryContextDelete(d->cxt);
+	DriftStreams(d, d->snap);
+	d->open = true;
+}
+
+/* Run a whole comparison (collecting or materializing in DriftEmit). */
+static void
+DriftRun(Drift *d, const char *left, const char *right, const char *service,
+		 const char *provider)
+{
+	DriftBegin(d, left, right, service, provider);
+	while (DriftAdvance(d))
+		;
+	DriftEnd(d);
 }
 
 static char *
@@ -1162,25 +1444,135 @@ DriftArgOpt(FunctionCallInfo fcinfo, int n)
 }
 
 /*
- * cfgmgr.drift(left_env text, right_env text, service text DEFAULT NULL,
- *				provider text DEFAULT NULL)
- *	 RETURNS TABLE(service text, path text, kind text, left_value jsonb,
- *				   right_value jsonb, expected bool, reason text,
- *				   remediation text)
+ * cfgmgr.drift_rows(left_env text, right_env text, service text,
+ *					 provider text) RETURNS SETOF cfgmgr.drift_row
+ *
+ * The rows of cfgmgr.drift (an SQL function over this one), returned one
+ * per call as they are found: called from a select list (a ProjectSet),
+ * nothing is materialized.  Instead of the remediation statement each row
+ * carries its fix code; cfgmgr.drift_statement writes the statement, only
+ * when the remediation column is read.
  */
 Datum
-cfgmgr_drift(PG_FUNCTION_ARGS)
+cfgmgr_drift_rows(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Drift	   *d = palloc0(sizeof(Drift));
-	char	   *left = CfgArgText(fcinfo, 0, "left_env");
-	char	   *right = CfgArgText(fcinfo, 1, "right_env");
+	FuncCallContext *fc;
+	Drift	   *d;
+	DriftOut   *o;
+	MemoryContext old;
+	Datum		values[8];
+	bool		nulls[8] = {false, false, false, false, false, false, false, false};
 
-	InitMaterializedSRF(fcinfo, 0);
-	d->store = rsinfo->setResult;
-	d->desc = rsinfo->setDesc;
-	DriftRun(d, left, right, DriftArgOpt(fcinfo, 2), DriftArgOpt(fcinfo, 3));
-	return (Datum) 0;
+	if (SRF_IS_FIRSTCALL())
+	{
+		ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+		char	   *left = CfgArgText(fcinfo, 0, "left_env");
+		char	   *right = CfgArgText(fcinfo, 1, "right_env");
+		TupleDesc	desc;
+
+		fc = SRF_FIRSTCALL_INIT();
+		old = MemoryContextSwitchTo(fc->multi_call_memory_ctx);
+		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "cfgmgr.drift_rows must return a composite type");
+		d = palloc0(sizeof(Drift));
+		d->desc = BlessTupleDesc(desc);
+		DriftBegin(d, left, right, DriftArgOpt(fcinfo, 2), DriftArgOpt(fcinfo, 3));
+		if (d->open && rsinfo != NULL && IsA(rsinfo, ReturnSetInfo))
+			RegisterExprContextCallback(rsinfo->econtext, DriftShutdown, PointerGetDatum(d));
+		fc->user_fctx = d;
+		MemoryContextSwitchTo(old);
+	}
+	fc = SRF_PERCALL_SETUP();
+	d = fc->user_fctx;
+	old = MemoryContextSwitchTo(fc->multi_call_memory_ctx);
+	o = DriftNextOut(d);
+	MemoryContextSwitchTo(old);
+	if (o == NULL)
+	{
+		ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+		/* d goes with the multi-call context: no callback may use it later */
+		if (d->open)
+			UnregisterExprContextCallback(rsinfo->econtext, DriftShutdown, PointerGetDatum(d));
+		DriftEnd(d);
+		SRF_RETURN_DONE(fc);
+	}
+	values[0] = d->service_text;
+	values[1] = PointerGetDatum(cstring_to_text_with_len(o->path, o->pathlen));
+	values[2] = d->kind_text[o->kind];
+	if (o->left)
+		values[3] = JsonbPGetDatum(o->lsecret && !d->may_read_secrets ? d->mask : o->left);
+	else
+		nulls[3] = true;
+	if (o->right)
+		values[4] = JsonbPGetDatum(o->rsecret && !d->may_read_secrets ? d->mask : o->right);
+	else
+		nulls[4] = true;
+	values[5] = BoolGetDatum(o->reason != NULL);
+	if (o->reason)
+		values[6] = CStringGetTextDatum(o->reason);
+	else
+		nulls[6] = true;
+	if (o->fix != FIX_NONE)
+		values[7] = d->fix_text[o->fix][o->lsecret ? 1 : 0];
+	else
+		nulls[7] = true;
+	SRF_RETURN_NEXT(fc, HeapTupleGetDatum(heap_form_tuple(d->desc, values, nulls)));
+}
+
+/*
+ * cfgmgr.drift_statement(fix text, left_env text, right_env text,
+ *						  service text, path text, left_value jsonb,
+ *						  right_value jsonb, provider text) RETURNS text
+ *
+ * The remediation statement of a drift row from its fix code (NULL for
+ * none).  Immutable: it only writes text.
+ */
+Datum
+cfgmgr_drift_statement(PG_FUNCTION_ARGS)
+{
+	StringInfoData s;
+	StringInfoData scratch;
+	char	   *code;
+	DriftFix	fix = FIX_NONE;
+	bool		secret = false;
+	Jsonb	   *value;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	code = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	if (strcmp(code, "set-secret") == 0 || strcmp(code, "unset-set-secret") == 0)
+	{
+		secret = true;
+		code[strlen(code) - strlen("-secret")] = '\0';
+	}
+	for (int k = 1; k < (int) lengthof(fix_codes); k++)
+		if (strcmp(code, fix_codes[k]) == 0)
+			fix = (DriftFix) k;
+	if (fix == FIX_NONE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown drift fix code \"%s\"", code)));
+	for (int k = 1; k <= 4; k++)
+		if (PG_ARGISNULL(k))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("environments, service and path must not be null")));
+	value = fix == FIX_ADOPT ? (PG_ARGISNULL(6) ? NULL : PG_GETARG_JSONB_P(6)) :
+		(PG_ARGISNULL(5) ? NULL : PG_GETARG_JSONB_P(5));
+	if (value == NULL && !secret && (fix == FIX_SET || fix == FIX_UNSET_SET || fix == FIX_ADOPT))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("fix \"%s\" needs the value to write", code)));
+	initStringInfo(&s);
+	initStringInfo(&scratch);
+	(void) DriftStatementFor(&s, &scratch,
+							 text_to_cstring(PG_GETARG_TEXT_PP(1)),
+							 text_to_cstring(PG_GETARG_TEXT_PP(2)),
+							 text_to_cstring(PG_GETARG_TEXT_PP(3)),
+							 PG_ARGISNULL(7) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(7)),
+							 fix, text_to_cstring(PG_GETARG_TEXT_PP(4)), value, secret);
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(s.data, s.len));
 }
 
 /* ---------------------------------------------------------------------
@@ -1494,7 +1886,7 @@ cfgmgr_drift_observed(PG_FUNCTION_ARGS)
 	d->names[1] = e->name;
 	d->provider = provider;
 	d->may_read_secrets = DriftMayReadSecrets();
-	d->mask = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(DRIFT_MASK)));
+	DriftInitOutput(d);
 	d->variations = DriftLoadVariations(e->name, NULL);
 	obs = DriftLatestObserved(cat, e->id, provider, false,
 							  service ? CfgLookupService(cat, service, false)->id : 0, &provs);
@@ -1507,7 +1899,7 @@ cfgmgr_drift_observed(PG_FUNCTION_ARGS)
 		memset(&cur, 0, sizeof(cur));
 		cur.id = o->service_id;
 		cur.name = CfgLookupServiceById(cat, o->service_id)->name;
-		d->cur = &cur;
+		DriftSetService(d, &cur);
 		DriftObservedService(&od, e->name, cur.name, provider, o->document);
 	}
 	return (Datum) 0;

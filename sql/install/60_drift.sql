@@ -104,11 +104,37 @@ COMMENT ON VIEW cfgmgr.variations IS 'declared variations; expired ones (active 
 -- Drift between environments
 -- ---------------------------------------------------------------------
 
+-- drift() is an SQL function over two C functions: drift_rows() streams
+-- the differing leaves (from a select list, so nothing is materialized)
+-- with a fix code, and drift_statement() writes the remediation statement
+-- from it, only when that column is read.
+CREATE TYPE cfgmgr.drift_row AS (service text, path text, kind text, left_value jsonb,
+								 right_value jsonb, expected bool, reason text, fix text);
+COMMENT ON TYPE cfgmgr.drift_row IS 'internal: a row of cfgmgr.drift_rows()';
+
+CREATE FUNCTION cfgmgr.drift_rows(left_env text, right_env text, service text, provider text)
+RETURNS SETOF cfgmgr.drift_row
+	AS 'MODULE_PATHNAME', 'cfgmgr_drift_rows' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 100;
+COMMENT ON FUNCTION cfgmgr.drift_rows(text, text, text, text) IS 'internal: the rows of cfgmgr.drift(), with a fix code instead of the statement';
+
+CREATE FUNCTION cfgmgr.drift_statement(fix text, left_env text, right_env text, service text,
+									   path text, left_value jsonb, right_value jsonb, provider text)
+RETURNS text
+	AS 'MODULE_PATHNAME', 'cfgmgr_drift_statement' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION cfgmgr.drift_statement(text, text, text, text, text, jsonb, jsonb, text) IS 'internal: the remediation statement of a drift row';
+
 CREATE FUNCTION cfgmgr.drift(left_env text, right_env text, service text DEFAULT NULL,
 							 provider text DEFAULT NULL)
 RETURNS TABLE(service text, path text, kind text, left_value jsonb, right_value jsonb,
 			  expected bool, reason text, remediation text)
-	AS 'MODULE_PATHNAME', 'cfgmgr_drift' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 100;
+LANGUAGE sql STABLE PARALLEL RESTRICTED ROWS 100 AS $$
+	SELECT (d.r).service, (d.r).path, (d.r).kind, (d.r).left_value, (d.r).right_value,
+		   (d.r).expected, (d.r).reason,
+		   cfgmgr.drift_statement((d.r).fix, drift.left_env, drift.right_env, (d.r).service,
+								  (d.r).path, (d.r).left_value, (d.r).right_value, drift.provider)
+	  FROM (SELECT cfgmgr.drift_rows(drift.left_env, drift.right_env, drift.service, drift.provider) AS r
+			OFFSET 0) d
+$$;
 COMMENT ON FUNCTION cfgmgr.drift(text, text, text, text) IS 'resolved configurations of two environments compared leaf by leaf, with expected variations and remediation statements';
 
 CREATE FUNCTION cfgmgr.remediate(left_env text, right_env text, service text DEFAULT NULL,
@@ -201,7 +227,7 @@ RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	new_id bigint;
-	max_size bigint := pg_size_bytes(current_setting('cfgmgr.import_max_size'));
+	max_size bigint := (SELECT s.setting::bigint FROM pg_catalog.pg_settings s WHERE s.name = 'cfgmgr.import_max_size');
 BEGIN
 	IF document IS NULL THEN
 		RAISE EXCEPTION 'document must not be null' USING ERRCODE = '22004';
@@ -231,7 +257,7 @@ CREATE FUNCTION cfgmgr.prune_observations(older_than interval DEFAULT '30 days')
 LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
 	WITH gone AS (
 		DELETE FROM cfgmgr.observation o
-		 WHERE o.reported_at OPERATOR(pg_catalog.<) pg_catalog.now() OPERATOR(pg_catalog.-) older_than
+		 WHERE o.reported_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) older_than)
 		   AND EXISTS (SELECT FROM cfgmgr.observation n
 						WHERE n.env_id OPERATOR(pg_catalog.=) o.env_id
 						  AND n.service_id OPERATOR(pg_catalog.=) o.service_id
