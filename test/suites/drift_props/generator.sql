@@ -301,8 +301,9 @@ DECLARE
 BEGIN
 	IF l IS NULL AND r IS NULL THEN
 		RETURN;
-	ELSIF l IS NOT NULL AND r IS NOT NULL AND dp.descends(l) AND dp.descends(r) THEN
-		FOR k IN SELECT jsonb_object_keys(l) UNION SELECT jsonb_object_keys(r) LOOP
+	ELSIF prefix = '' OR (l IS NOT NULL AND r IS NOT NULL AND dp.descends(l) AND dp.descends(r)) THEN
+		-- (two documents: compared key by key, even when one is {})
+		FOR k IN SELECT jsonb_object_keys(coalesce(l, '{}')) UNION SELECT jsonb_object_keys(coalesce(r, '{}')) LOOP
 			RETURN QUERY SELECT * FROM dp.leafdiff(dp.join(prefix, k), l -> k, r -> k);
 		END LOOP;
 	ELSIF r IS NULL AND dp.descends(l) THEN
