@@ -27,20 +27,24 @@
  *	  resolved per side with the ordinary merge (cfg_merge.c) and diffed
  *	  (cfg_diff.c).
  *
- * Memory is one cluster's rows plus the result, which goes to a tuplestore
- * that spills to disk past work_mem like any other.
+ * The rows are streamed: cfgmgr.drift is an SQL function calling
+ * drift_rows() from a select list (value-per-call, nothing materialized;
+ * memory is one cluster's rows), and the remediation statement is written
+ * by drift_statement() from a fix code only when that column is read.
  *
- * Remediation: the statement that makes the right side's value at a leaf
- * equal the left's: cfgmgr.set at the right environment (after removing
- * what it stores below the leaf, when it stores anything), cfgmgr.unset,
- * or unset with block => true when the right environment would still
- * inherit a value.  For clusters resolved in full, the statement is first
- * tried on the cluster's rows; when no single write can make the sides
- * equal (an x-merge "append" array the right side inherits) the
- * remediation suggests declaring the variation instead.  Secret values are
- * compared in clear inside the function and never appear in the output for
- * roles that may not read them; their remediation copies the value with
- * cfgmgr.get instead of spelling it out.
+ * Remediation: the simplest statement that makes the right side's value at
+ * a leaf equal the left's: cfgmgr.unset at the right environment when what
+ * it inherits is the left value, else cfgmgr.set there (after removing
+ * what it stores below the leaf, when it stores anything), or unset with
+ * block => true for a value only on the right that it would still inherit.
+ * For clusters resolved in full, the statement is first tried on the
+ * cluster's rows of both sides (the right environment may be an ancestor
+ * of the left): it must make the sides equal and leave the left as it is;
+ * when no single write can (x-merge "append" arrays, objects stored whole
+ * and extended below), the remediation suggests declaring the variation
+ * instead.  Secret values are compared in clear inside the function and
+ * never appear in the output for roles that may not read them; their
+ * remediation copies the value with cfgmgr.get instead of spelling it out.
  *
  * Also here: drift_observed and drift_coverage (declared against what
  * agents report as deployed, cfgmgr.observation) and remediate (applies
@@ -90,6 +94,9 @@ PG_FUNCTION_INFO_V1(cfgmgr_drift_coverage);
 PG_FUNCTION_INFO_V1(cfgmgr_remediate);
 
 #define DRIFT_MASK "\"********\""
+
+static SPIPlanPtr plan_annotations = NULL;
+static SPIPlanPtr plan_variations = NULL;
 
 /* Rendering of templates (the template engine sets it; NULL: none). */
 CfgRenderHook cfg_render_hook = NULL;
@@ -336,12 +343,14 @@ DriftLoadServices(Drift *d, CfgCatalog *cat, const char *only)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute("SELECT a.service_id, a.path::pg_catalog.text, a.keyword::pg_catalog.text, a.value"
-					  " FROM cfgmgr.schema_annotation a JOIN cfgmgr.service s"
-					  " ON s.id OPERATOR(pg_catalog.=) a.service_id"
-					  " AND s.schema_version OPERATOR(pg_catalog.=) a.version"
-					  " WHERE a.keyword OPERATOR(pg_catalog.=) ANY ('{default,x-merge,x-env-specific}'::pg_catalog.text[])",
-					  true, 0);
+	ret = SPI_execute_plan(CfgKeepPlan(&plan_annotations,
+									   "SELECT a.service_id, a.path::pg_catalog.text, a.keyword::pg_catalog.text, a.value"
+										   " FROM cfgmgr.schema_annotation a JOIN cfgmgr.service s"
+										   " ON s.id OPERATOR(pg_catalog.=) a.service_id"
+										   " AND s.schema_version OPERATOR(pg_catalog.=) a.version"
+										   " WHERE a.keyword OPERATOR(pg_catalog.=) ANY ('{default,x-merge,x-env-specific}'::pg_catalog.text[])",
+										   0, NULL),
+						   NULL, NULL, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "could not read cfgmgr.schema_annotation: %s", SPI_result_code_string(ret));
 	for (i = 0; i < SPI_processed; i++)
@@ -423,10 +432,13 @@ DriftLoadVariations(const char *env1, const char *env2)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute("SELECT v.id, v.service_pattern, v.path_pattern, v.environments, v.reason"
-					  " FROM cfgmgr.variation v"
-					  " WHERE v.expires_at IS NULL OR v.expires_at OPERATOR(pg_catalog.>) pg_catalog.now()"
-					  " ORDER BY v.id", true, 0);
+	ret = SPI_execute_plan(CfgKeepPlan(&plan_variations,
+									   "SELECT v.id, v.service_pattern, v.path_pattern, v.environments, v.reason"
+										   " FROM cfgmgr.variation v"
+										   " WHERE v.expires_at IS NULL OR v.expires_at OPERATOR(pg_catalog.>) pg_catalog.now()"
+										   " ORDER BY v.id",
+										   0, NULL),
+						   NULL, NULL, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "could not read cfgmgr.variation: %s", SPI_result_code_string(ret));
 	for (i = 0; i < SPI_processed; i++)
@@ -920,23 +932,6 @@ DriftTake(Drift *d, DriftStream *s)
  * ---------------------------------------------------------------------
  */
 
-/* The x-merge policy at path ('r', 'a', 'u' or 0), as cfg_merge.c finds it. */
-static char
-DriftPolicy(DriftService *svc, const char *path, int len)
-{
-	ListCell   *a,
-			   *b;
-
-	forboth(a, svc->merge_paths, b, svc->merge_policies)
-	{
-		const char *pat = lfirst(a);
-
-		if (CfgGlobMatch(pat, strlen(pat), path, len))
-			return ((const char *) lfirst(b))[0];
-	}
-	return 0;
-}
-
 /* Is a row the right environment's own, with the qualifier a fix writes? */
 static bool
 DriftOwn(Drift *d, DriftRow *row)
@@ -1255,7 +1250,7 @@ DriftCluster(Drift *d)
 
 	if (d->cur->merge_paths != NIL)
 	{
-		char		p = DriftPolicy(d->cur, d->F, d->Flen);
+		char		p = CfgMergePolicy(d->cur->merge_paths, d->cur->merge_policies, d->F, d->Flen);
 
 		fast = p != 'a' && p != 'u';
 	}

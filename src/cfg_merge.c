@@ -239,15 +239,16 @@ CfgBuildNode(JsonbValue *v, int origin)
 
 /*
  * The x-merge policy of the schema for path: 'r' (replace), 'a' (append),
- * 'u' (union) or 0 for the default rules.
+ * 'u' (union) or 0 for the default rules (paths: patterns, policies: their
+ * policy names, as CfgResolved holds them).
  */
-static char
-CfgPolicy(CfgResolved *res, const char *path, int len)
+char
+CfgMergePolicy(List *paths, List *policies, const char *path, int len)
 {
 	ListCell   *a,
 			   *b;
 
-	forboth(a, res->merge_paths, b, res->merge_policies)
+	forboth(a, paths, b, policies)
 	{
 		const char *pat = lfirst(a);
 
@@ -350,7 +351,7 @@ CfgPutValue(CfgResolved *res, CfgNode *obj, const char *key, int keylen, JsonbVa
 		if (base > 0)
 			appendStringInfoChar(path, '.');
 		appendBinaryStringInfo(path, key, keylen);
-		policy = CfgPolicy(res, path->data, path->len);
+		policy = CfgMergePolicy(res->merge_paths, res->merge_policies, path->data, path->len);
 	}
 	if (existing != NULL && existing->is_object && policy != 'r' &&
 		v->type == jbvBinary && JsonContainerIsObject(v->val.binary.data))

@@ -153,6 +153,7 @@ typedef struct CfgResolved
 } CfgResolved;
 
 extern void CfgMergeRows(CfgResolved *res);
+extern char CfgMergePolicy(List *paths, List *policies, const char *path, int len);
 extern CfgNode *CfgNodeFind(CfgNode *root, const char *path, int pathlen);
 extern Jsonb *CfgNodeToJsonb(CfgNode *node);
 extern void CfgSortRows(CfgLayerRow *rows, int nrows);
