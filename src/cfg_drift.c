@@ -58,6 +58,7 @@
  */
 #include "postgres.h"
 
+#include "access/detoast.h"
 #include "access/genam.h"
 #include "access/stratnum.h"
 #include "access/table.h"
@@ -231,7 +232,7 @@ typedef struct Drift
 	Datum		fix_text[FIX_ADOPT + 1][2]; /* DriftFixCode as text */
 
 	/* streaming: the current cluster's rows to return, the position */
-	DriftOut   *pending;		/* in cxt */
+	DriftOut   *pending;		/* (their paths and values are in cxt) */
 	int			npending;
 	int			maxpending;
 	int			nreturned;
@@ -268,7 +269,7 @@ DriftDefaultCmp(const void *a, const void *b)
 	const CfgLayerRow *x = a;
 	const CfgLayerRow *y = b;
 
-	return CfgPathCmp(x->path, x->pathlen, y->path, y->pathlen);
+	return CfgPathCmpInline(x->path, x->pathlen, y->path, y->pathlen);
 }
 
 /* "pattern" -> "pattern.**": the pattern and everything below what it matches. */
@@ -762,10 +763,9 @@ DriftEmit(Drift *d, const char *path, int pathlen, CfgDiffKind kind,
 
 		if (d->npending == d->maxpending)
 		{
-			d->maxpending = d->maxpending ? d->maxpending * 2 : 8;
-			d->pending = d->pending ?
-				repalloc(d->pending, sizeof(DriftOut) * d->maxpending) :
-				MemoryContextAlloc(d->cxt, sizeof(DriftOut) * d->maxpending);
+			/* kept from cluster to cluster (allocated with d) */
+			d->maxpending *= 2;
+			d->pending = repalloc(d->pending, sizeof(DriftOut) * d->maxpending);
 		}
 		o = &d->pending[d->npending++];
 		o->path = path == d->F ? d->F : pnstrdup(path, pathlen);
@@ -905,26 +905,58 @@ DriftNewRow(Drift *d)
 	return &d->rows[d->nrows++];
 }
 
+/* A toasted value, detoasted into the cluster's memory. */
+static void *
+MemoryContextAllocDetoasted(Drift *d, struct varlena *val)
+{
+	MemoryContext old = MemoryContextSwitchTo(d->cxt);
+	struct varlena *res = detoast_attr(val);
+
+	MemoryContextSwitchTo(old);
+	return res;
+}
+
 /* Copy a stream's current row into the cluster (d->cxt). */
 static void
 DriftTake(Drift *d, DriftStream *s)
 {
 	DriftRow   *row = DriftNewRow(d);
 	Datum	   *v = s->slot->tts_values;
-	MemoryContext old = MemoryContextSwitchTo(d->cxt);
+	struct varlena *val = NULL;
+	Size		vlen = 0;
+	char	   *mem;
 
 	memset(row, 0, sizeof(DriftRow));
 	row->level[0] = s->level[0];
 	row->level[1] = s->level[1];
 	row->r.env_id = s->env_id;
 	row->r.provider_specific = s->provider_specific;
-	row->r.path = pnstrdup(s->path, s->pathlen);
 	row->r.pathlen = s->pathlen;
 	row->r.tombstone = DatumGetBool(v[d->att_tombstone - 1]);
 	row->r.secret = DatumGetBool(v[d->att_secret - 1]);
 	if (!row->r.tombstone)
-		row->r.value = DatumGetJsonbPCopy(v[d->att_value - 1]);
-	MemoryContextSwitchTo(old);
+	{
+		val = (struct varlena *) DatumGetPointer(v[d->att_value - 1]);
+		if (VARATT_IS_EXTERNAL(val) || VARATT_IS_COMPRESSED(val))
+		{
+			/* toasted: detoasted on its own */
+			row->r.value = (Jsonb *) MemoryContextAllocDetoasted(d, val);
+			val = NULL;
+		}
+		else
+			vlen = VARSIZE_ANY_EXHDR(val) + VARHDRSZ;
+	}
+	/* the path and the value (with a 4-byte header, as jsonb code wants) in one chunk */
+	mem = MemoryContextAlloc(d->cxt, MAXALIGN(vlen) + s->pathlen + 1);
+	if (val != NULL)
+	{
+		SET_VARSIZE(mem, vlen);
+		memcpy(mem + VARHDRSZ, VARDATA_ANY(val), vlen - VARHDRSZ);
+		row->r.value = (Jsonb *) mem;
+	}
+	row->r.path = mem + MAXALIGN(vlen);
+	memcpy(row->r.path, s->path, s->pathlen);
+	row->r.path[s->pathlen] = '\0';
 }
 
 /* ---------------------------------------------------------------------
@@ -976,7 +1008,7 @@ DriftResolveSide(Drift *d, int side, const char *excl, int excllen, Jsonb *extra
 		if (row->level[side] < -1)
 			continue;
 		if (excl && DriftOwn(d, row) &&
-			CfgPathIsAncestor(excl, excllen, row->r.path, row->r.pathlen))
+			CfgPathIsAncestorInline(excl, excllen, row->r.path, row->r.pathlen))
 			continue;
 		res->rows[n] = row->r;
 		res->rows[n].level = row->level[side];
@@ -1070,7 +1102,7 @@ DriftSlowLeaf(void *arg, const char *path, int pathlen, CfgDiffKind kind,
 	{
 		DriftRow   *row = &d->rows[i];
 
-		if (DriftOwn(d, row) && CfgPathIsAncestor(path, pathlen, row->r.path, row->r.pathlen))
+		if (DriftOwn(d, row) && CfgPathIsAncestorInline(path, pathlen, row->r.path, row->r.pathlen))
 		{
 			own = true;
 			if (row->r.pathlen != pathlen)
@@ -1276,7 +1308,7 @@ DriftOrderInsert(Drift *d, DriftStream *s)
 
 	if (!s->valid)
 		return;
-	while (j < d->norder && CfgPathCmp(d->order[j]->path, d->order[j]->pathlen,
+	while (j < d->norder && CfgPathCmpInline(d->order[j]->path, d->order[j]->pathlen,
 									   s->path, s->pathlen) <= 0)
 		j++;
 	memmove(&d->order[j + 1], &d->order[j], sizeof(DriftStream *) * (d->norder - j));
@@ -1326,7 +1358,7 @@ DriftClusterStep(Drift *d)
 		minlen = d->order[0]->pathlen;
 	}
 	if (d->di < svc->ndefaults &&
-		(minp == NULL || CfgPathCmp(svc->defaults[d->di].path, svc->defaults[d->di].pathlen,
+		(minp == NULL || CfgPathCmpInline(svc->defaults[d->di].path, svc->defaults[d->di].pathlen,
 									minp, minlen) < 0))
 	{
 		minp = svc->defaults[d->di].path;
@@ -1335,9 +1367,9 @@ DriftClusterStep(Drift *d)
 	if (minp == NULL)
 		return false;
 
+	/* the past cluster's rows and results are dead (returned) */
 	MemoryContextReset(d->cxt);
-	d->pending = NULL;
-	d->npending = d->maxpending = d->nreturned = 0;
+	d->npending = d->nreturned = 0;
 	d->F = MemoryContextAlloc(d->cxt, minlen + 1);
 	memcpy(d->F, minp, minlen);
 	d->F[minlen] = '\0';
@@ -1354,7 +1386,7 @@ DriftClusterStep(Drift *d)
 		int			nmoved = 0;
 
 		while (nmoved < d->norder &&
-			   CfgPathIsAncestor(d->F, d->Flen, d->order[nmoved]->path, d->order[nmoved]->pathlen))
+			   CfgPathIsAncestorInline(d->F, d->Flen, d->order[nmoved]->path, d->order[nmoved]->pathlen))
 		{
 			DriftStream *st = d->order[nmoved];
 
@@ -1362,7 +1394,7 @@ DriftClusterStep(Drift *d)
 			{
 				DriftTake(d, st);
 				DriftNext(d, st);
-			} while (st->valid && CfgPathIsAncestor(d->F, d->Flen, st->path, st->pathlen));
+			} while (st->valid && CfgPathIsAncestorInline(d->F, d->Flen, st->path, st->pathlen));
 			moved[nmoved++] = st;
 		}
 		d->norder -= nmoved;
@@ -1371,7 +1403,7 @@ DriftClusterStep(Drift *d)
 			DriftOrderInsert(d, moved[k]);
 	}
 	while (d->di < svc->ndefaults &&
-		   CfgPathIsAncestor(d->F, d->Flen, svc->defaults[d->di].path, svc->defaults[d->di].pathlen))
+		   CfgPathIsAncestorInline(d->F, d->Flen, svc->defaults[d->di].path, svc->defaults[d->di].pathlen))
 	{
 		DriftRow   *row = DriftNewRow(d);
 
@@ -1464,6 +1496,8 @@ DriftBegin(Drift *d, const char *left, const char *right, const char *service,
 								   ALLOCSET_DEFAULT_SIZES);
 	d->maxrows = 64;
 	d->rows = palloc(sizeof(DriftRow) * d->maxrows);
+	d->maxpending = 16;
+	d->pending = palloc(sizeof(DriftOut) * d->maxpending);
 	DriftOpen(d);
 	snap = CfgReadSnapshotPush();
 	d->snap = RegisterSnapshot(snap);

@@ -301,51 +301,19 @@ CfgPathMake(const char *s, int len)
  */
 
 /*
- * Three-way comparison in cfgpath order.  Runs on every btree probe, so it
- * allocates nothing and skips the common prefix (paths share long ones)
- * eight bytes at a time.
+ * Three-way comparison in cfgpath order (CfgPathCmpInline in cfgpath.h),
+ * for callers outside this extension's hot loops.
  */
 int
 CfgPathCmp(const char *a, int alen, const char *b, int blen)
 {
-	int			n = Min(alen, blen);
-	int			i = 0;
-
-	while (i + (int) sizeof(uint64) <= n)
-	{
-		uint64		x,
-					y;
-
-		memcpy(&x, a + i, sizeof(uint64));
-		memcpy(&y, b + i, sizeof(uint64));
-		if (x != y)
-			break;
-		i += sizeof(uint64);
-	}
-	for (; i < n; i++)
-	{
-		unsigned char ca = (unsigned char) a[i];
-		unsigned char cb = (unsigned char) b[i];
-
-		if (ca != cb)
-		{
-			/* '.' ranks below every label character */
-			if (ca == '.')
-				return -1;
-			if (cb == '.')
-				return 1;
-			return ca < cb ? -1 : 1;
-		}
-	}
-	return (alen > blen) - (alen < blen);
+	return CfgPathCmpInline(a, alen, b, blen);
 }
 
 bool
 CfgPathIsAncestor(const char *anc, int alen, const char *p, int plen)
 {
-	if (alen > plen || memcmp(anc, p, alen) != 0)
-		return false;
-	return alen == plen || p[alen] == '.';
+	return CfgPathIsAncestorInline(anc, alen, p, plen);
 }
 
 int
