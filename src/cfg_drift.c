@@ -1153,34 +1153,25 @@ DriftLeavesEqual(Jsonb *a, Jsonb *b, CfgDiffKind *kind)
 		return true;
 	if (JB_ROOT_IS_SCALAR(a) && JB_ROOT_IS_SCALAR(b))
 	{
-		bool		equal;
+		/*
+		 * A scalar is a one-element array; its entry says the type.  Two
+		 * strings, booleans or nulls are equal only with the same bytes
+		 * (checked above); numbers compare by value (1 and 1.0).
+		 */
+		uint32		ta = a->root.children[0] & JENTRY_TYPEMASK;
+		uint32		tb = b->root.children[0] & JENTRY_TYPEMASK;
 
+		if (ta == JENTRY_ISBOOL_TRUE)
+			ta = JENTRY_ISBOOL_FALSE;
+		if (tb == JENTRY_ISBOOL_TRUE)
+			tb = JENTRY_ISBOOL_FALSE;
+		*kind = ta == tb ? CFG_DIFF_CHANGED : CFG_DIFF_TYPE_CHANGED;
+		if (ta != tb || ta != JENTRY_ISNUMERIC)
+			return false;
 		JsonbExtractScalar(&a->root, &x);
 		JsonbExtractScalar(&b->root, &y);
-		if (x.type != y.type)
-		{
-			*kind = CFG_DIFF_TYPE_CHANGED;
-			return false;
-		}
-		switch (x.type)
-		{
-			case jbvNumeric:
-				equal = DatumGetBool(DirectFunctionCall2(numeric_eq, NumericGetDatum(x.val.numeric),
-														 NumericGetDatum(y.val.numeric)));
-				break;
-			case jbvString:
-				equal = x.val.string.len == y.val.string.len &&
-					memcmp(x.val.string.val, y.val.string.val, x.val.string.len) == 0;
-				break;
-			case jbvBool:
-				equal = x.val.boolean == y.val.boolean;
-				break;
-			default:			/* null */
-				equal = true;
-				break;
-		}
-		*kind = CFG_DIFF_CHANGED;
-		return equal;
+		return DatumGetBool(DirectFunctionCall2(numeric_eq, NumericGetDatum(x.val.numeric),
+												NumericGetDatum(y.val.numeric)));
 	}
 	if (compareJsonbContainers(&a->root, &b->root) == 0)
 		return true;
@@ -1298,21 +1289,30 @@ DriftCluster(Drift *d)
 
 /*
  * Put a stream with a current row into d->order, which holds the streams
- * with a current row sorted by it.  A stream's next row usually sorts near
- * the front, so the search starts there.
+ * with a current row sorted by it (a binary search: a dense stream's next
+ * row sorts first, a sparse one's far ahead).
  */
 static void
 DriftOrderInsert(Drift *d, DriftStream *s)
 {
-	int			j = 0;
+	int			lo = 0,
+				hi = d->norder;
 
 	if (!s->valid)
 		return;
-	while (j < d->norder && CfgPathCmpInline(d->order[j]->path, d->order[j]->pathlen,
-									   s->path, s->pathlen) <= 0)
-		j++;
-	memmove(&d->order[j + 1], &d->order[j], sizeof(DriftStream *) * (d->norder - j));
-	d->order[j] = s;
+	/* the first position whose row sorts after s's */
+	while (lo < hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (CfgPathCmpInline(d->order[mid]->path, d->order[mid]->pathlen,
+							 s->path, s->pathlen) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	memmove(&d->order[lo + 1], &d->order[lo], sizeof(DriftStream *) * (d->norder - lo));
+	d->order[lo] = s;
 	d->norder++;
 }
 
