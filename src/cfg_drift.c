@@ -222,6 +222,7 @@ typedef struct Drift
 	int			nrows;
 	int			maxrows;
 	char	   *F;
+	text	   *Ftext;			/* F as text (F points into it) */
 	int			Flen;
 	CfgResolved *res[2];		/* clusters resolved in full */
 	Jsonb	   *mask;
@@ -926,12 +927,16 @@ DriftTake(Drift *d, DriftStream *s)
 	Size		vlen = 0;
 	char	   *mem;
 
-	memset(row, 0, sizeof(DriftRow));
+	/* every field of the row is set here (no memset: this runs per row) */
 	row->level[0] = s->level[0];
 	row->level[1] = s->level[1];
+	row->r.level = 0;
 	row->r.env_id = s->env_id;
 	row->r.provider_specific = s->provider_specific;
 	row->r.pathlen = s->pathlen;
+	row->r.value = NULL;
+	row->r.changeset = 0;
+	row->r.seq = 0;
 	row->r.tombstone = DatumGetBool(v[d->att_tombstone - 1]);
 	row->r.secret = DatumGetBool(v[d->att_secret - 1]);
 	if (!row->r.tombstone)
@@ -1370,7 +1375,10 @@ DriftClusterStep(Drift *d)
 	/* the past cluster's rows and results are dead (returned) */
 	MemoryContextReset(d->cxt);
 	d->npending = d->nreturned = 0;
-	d->F = MemoryContextAlloc(d->cxt, minlen + 1);
+	/* F as a text datum too (the path column of most results) */
+	d->Ftext = MemoryContextAlloc(d->cxt, VARHDRSZ + minlen + 1);
+	SET_VARSIZE(d->Ftext, VARHDRSZ + minlen);
+	d->F = VARDATA(d->Ftext);
 	memcpy(d->F, minp, minlen);
 	d->F[minlen] = '\0';
 	d->Flen = minlen;
@@ -1578,7 +1586,8 @@ cfgmgr_drift_rows(PG_FUNCTION_ARGS)
 		SRF_RETURN_DONE(fc);
 	}
 	values[0] = d->service_text;
-	values[1] = PointerGetDatum(cstring_to_text_with_len(o->path, o->pathlen));
+	values[1] = o->path == d->F ? PointerGetDatum(d->Ftext) :
+		PointerGetDatum(cstring_to_text_with_len(o->path, o->pathlen));
 	values[2] = d->kind_text[o->kind];
 	if (o->left)
 		values[3] = JsonbPGetDatum(o->lsecret && !d->may_read_secrets ? d->mask : o->left);
