@@ -90,7 +90,7 @@
 
 PG_FUNCTION_INFO_V1(cfgmgr_drift_rows);
 PG_FUNCTION_INFO_V1(cfgmgr_drift_statement);
-PG_FUNCTION_INFO_V1(cfgmgr_drift_observed);
+PG_FUNCTION_INFO_V1(cfgmgr_drift_observed_rows);
 PG_FUNCTION_INFO_V1(cfgmgr_drift_coverage);
 PG_FUNCTION_INFO_V1(cfgmgr_remediate);
 
@@ -116,11 +116,8 @@ typedef struct DriftService
 {
 	int32		id;
 	char	   *name;
-	CfgLayerRow *defaults;		/* schema defaults, in path order */
-	int			ndefaults;
-	List	   *merge_paths;	/* x-merge, as cfg_merge.c takes them */
-	List	   *merge_policies;
-	List	   *env_specific;	/* x-env-specific paths, followed by ".**" */
+	CfgAnnotations ann;			/* defaults sorted in path order, and
+								 * x-env-specific paths followed by ".**" */
 } DriftService;
 
 typedef struct DriftServiceEnt
@@ -187,15 +184,7 @@ typedef struct Drift
 	List	   *variations;		/* DriftVariation */
 
 	/* output */
-	Tuplestorestate *store;
-	TupleDesc	desc;
-	int64		nrows_out;
-	/* remediate(): collect instead of output */
-	bool		collect;
-	List	   *collected;		/* DriftLeaf */
-	List	   *path_patterns;	/* remediate's selection (char *), NIL: all */
-	bool		include_expected;
-	MemoryContext outcxt;		/* where collected leaves live */
+	TupleDesc	desc;			/* of cfgmgr.drift_row */
 
 	/* services */
 	DriftService *services;
@@ -362,54 +351,33 @@ DriftLoadServices(Drift *d, CfgCatalog *cat, const char *only)
 		bool		isnull;
 		int32		sid = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
 		DriftServiceEnt *e = hash_search(byid, &sid, HASH_FIND, NULL);
-		char	   *apath;
-		char	   *kw;
-		Jsonb	   *val;
-		JsonbValue	sv;
 		MemoryContext old;
-		DriftService *svc;
 
 		if (e == NULL)
 			continue;
-		svc = e->svc;
-		apath = TextDatumGetCString(SPI_getbinval(tup, desc, 2, &isnull));
-		kw = TextDatumGetCString(SPI_getbinval(tup, desc, 3, &isnull));
 		old = MemoryContextSwitchTo(caller);
-		val = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 4, &isnull));
-		if (strcmp(kw, "default") == 0)
-		{
-			CfgLayerRow *row;
-
-			if (svc->ndefaults % 16 == 0)
-				svc->defaults = svc->ndefaults == 0 ?
-					palloc0(sizeof(CfgLayerRow) * 16) :
-					repalloc(svc->defaults, sizeof(CfgLayerRow) * (svc->ndefaults + 16));
-			row = &svc->defaults[svc->ndefaults++];
-			memset(row, 0, sizeof(CfgLayerRow));
-			row->level = -1;
-			row->path = pstrdup(apath);
-			row->pathlen = strlen(apath);
-			row->value = val;
-		}
-		else if (JB_ROOT_IS_SCALAR(val) && JsonbExtractScalar(&val->root, &sv))
-		{
-			if (kw[0] == 'x' && kw[2] == 'm' && sv.type == jbvString)
-			{
-				svc->merge_paths = lappend(svc->merge_paths, pstrdup(apath));
-				svc->merge_policies = lappend(svc->merge_policies,
-											  pnstrdup(sv.val.string.val, sv.val.string.len));
-			}
-			else if (kw[0] == 'x' && kw[2] == 'e' && sv.type == jbvBool && sv.val.boolean)
-				svc->env_specific = lappend(svc->env_specific,
-											apath[0] ? DriftSubtreePattern(apath) : pstrdup("**"));
-		}
+		CfgAnnotationAdd(&e->svc->ann,
+						 TextDatumGetCString(SPI_getbinval(tup, desc, 2, &isnull)),
+						 TextDatumGetCString(SPI_getbinval(tup, desc, 3, &isnull)),
+						 DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 4, &isnull)));
 		MemoryContextSwitchTo(old);
 	}
 	SPI_finish();
 	for (int k = 0; k < d->nservices; k++)
-		if (d->services[k].ndefaults > 1)
-			qsort(d->services[k].defaults, d->services[k].ndefaults, sizeof(CfgLayerRow),
-				  DriftDefaultCmp);
+	{
+		CfgAnnotations *ann = &d->services[k].ann;
+		ListCell   *lc;
+
+		if (ann->ndefaults > 1)
+			qsort(ann->defaults, ann->ndefaults, sizeof(CfgLayerRow), DriftDefaultCmp);
+		/* an annotated path covers what is below it */
+		foreach(lc, ann->env_specific)
+		{
+			char	   *path = lfirst(lc);
+
+			lfirst(lc) = path[0] ? DriftSubtreePattern(path) : pstrdup("**");
+		}
+	}
 	hash_destroy(byid);
 }
 
@@ -521,7 +489,7 @@ DriftReason(Drift *d, const char *path, int pathlen, bool env_specific)
 			return v->reason;
 	}
 	if (env_specific)
-		foreach(lc, d->cur->env_specific)
+		foreach(lc, d->cur->ann.env_specific)
 	{
 		const char *pat = lfirst(lc);
 
@@ -665,6 +633,8 @@ DriftInitOutput(Drift *d)
 	d->mask = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(DRIFT_MASK)));
 	initStringInfo(&d->stmt);
 	initStringInfo(&d->scratch);
+	d->maxpending = 16;
+	d->pending = palloc(sizeof(DriftOut) * d->maxpending);
 	for (int k = 0; k < 4; k++)
 		d->kind_text[k] = CStringGetTextDatum(CfgDiffKindName((CfgDiffKind) k));
 	for (int k = FIX_SET; k <= FIX_ADOPT; k++)
@@ -681,13 +651,13 @@ DriftSetService(Drift *d, DriftService *svc)
 
 /* Does path match one of remediate()'s selection patterns? */
 static bool
-DriftSelected(Drift *d, const char *path, int pathlen)
+DriftSelected(List *patterns, const char *path, int pathlen)
 {
 	ListCell   *lc;
 
-	if (d->path_patterns == NIL)
+	if (patterns == NIL)
 		return true;
-	foreach(lc, d->path_patterns)
+	foreach(lc, patterns)
 	{
 		const char *pat = lfirst(lc);
 
@@ -697,88 +667,64 @@ DriftSelected(Drift *d, const char *path, int pathlen)
 	return false;
 }
 
-/* One output row (or one leaf collected by remediate). */
+/*
+ * A differing leaf: queued for whoever reads the comparison (drift_rows,
+ * drift_observed_rows, remediate), in the current memory context.
+ */
 static void
 DriftEmit(Drift *d, const char *path, int pathlen, CfgDiffKind kind,
 		  Jsonb *left, Jsonb *right, bool lsecret, bool rsecret,
 		  DriftFix fix, const char *reason)
 {
-	if (d->collect)
-	{
-		MemoryContext old;
-		DriftLeaf  *leaf;
-		char	   *p;
-		bool		has_stmt;
+	DriftOut   *o;
 
-		if ((reason != NULL && !d->include_expected) || !DriftSelected(d, path, pathlen))
-			return;
-		p = pnstrdup(path, pathlen);
-		has_stmt = DriftStatement(d, fix, p, fix == FIX_ADOPT ? right : left,
-								  fix != FIX_ADOPT && lsecret);
-		old = MemoryContextSwitchTo(d->outcxt);
-		leaf = palloc(sizeof(DriftLeaf));
-		leaf->service = pstrdup(d->cur->name);
-		leaf->path = pstrdup(p);
-		leaf->kind = CfgDiffKindName(kind);
-		leaf->statement = has_stmt ? pstrdup(d->stmt.data) : NULL;
-		leaf->writes = fix != FIX_DECLARE && fix != FIX_NONE;
-		d->collected = lappend(d->collected, leaf);
-		MemoryContextSwitchTo(old);
-		return;
-	}
-	if (d->store != NULL)
+	if (d->npending == d->maxpending)
 	{
-		/* materialized output (drift_observed): the row, statement included */
-		Datum		values[8];
-		bool		nulls[8] = {false, false, false, false, false, false, false, false};
-		char	   *p = pnstrdup(path, pathlen);
-		bool		has_stmt = DriftStatement(d, fix, p, fix == FIX_ADOPT ? right : left,
-											  fix != FIX_ADOPT && lsecret);
-
-		values[0] = d->service_text;
-		values[1] = PointerGetDatum(cstring_to_text_with_len(path, pathlen));
-		values[2] = d->kind_text[kind];
-		if (left)
-			values[3] = JsonbPGetDatum(lsecret && !d->may_read_secrets ? d->mask : left);
-		else
-			nulls[3] = true;
-		if (right)
-			values[4] = JsonbPGetDatum(rsecret && !d->may_read_secrets ? d->mask : right);
-		else
-			nulls[4] = true;
-		values[5] = BoolGetDatum(reason != NULL);
-		if (reason)
-			values[6] = CStringGetTextDatum(reason);
-		else
-			nulls[6] = true;
-		if (has_stmt)
-			values[7] = PointerGetDatum(cstring_to_text_with_len(d->stmt.data, d->stmt.len));
-		else
-			nulls[7] = true;
-		tuplestore_putvalues(d->store, d->desc, values, nulls);
-		return;
+		/* kept from cluster to cluster (allocated with d) */
+		d->maxpending *= 2;
+		d->pending = repalloc(d->pending, sizeof(DriftOut) * d->maxpending);
 	}
-	/* streamed (drift_rows): queue it for the calls that return it */
-	{
-		DriftOut   *o;
+	o = &d->pending[d->npending++];
+	o->path = path == d->F ? d->F : pnstrdup(path, pathlen);
+	o->pathlen = pathlen;
+	o->kind = kind;
+	o->left = left;
+	o->right = right;
+	o->lsecret = lsecret;
+	o->rsecret = rsecret;
+	o->fix = fix;
+	o->reason = reason;
+}
 
-		if (d->npending == d->maxpending)
-		{
-			/* kept from cluster to cluster (allocated with d) */
-			d->maxpending *= 2;
-			d->pending = repalloc(d->pending, sizeof(DriftOut) * d->maxpending);
-		}
-		o = &d->pending[d->npending++];
-		o->path = path == d->F ? d->F : pnstrdup(path, pathlen);
-		o->pathlen = pathlen;
-		o->kind = kind;
-		o->left = left;
-		o->right = right;
-		o->lsecret = lsecret;
-		o->rsecret = rsecret;
-		o->fix = fix;
-		o->reason = reason;
-	}
+/* A queued leaf as a cfgmgr.drift_row (secrets masked), in the current context. */
+static HeapTuple
+DriftOutTuple(Drift *d, DriftOut *o)
+{
+	Datum		values[8];
+	bool		nulls[8] = {false, false, false, false, false, false, false, false};
+
+	values[0] = d->service_text;
+	values[1] = o->path == d->F ? PointerGetDatum(d->Ftext) :
+		PointerGetDatum(cstring_to_text_with_len(o->path, o->pathlen));
+	values[2] = d->kind_text[o->kind];
+	if (o->left)
+		values[3] = JsonbPGetDatum(o->lsecret && !d->may_read_secrets ? d->mask : o->left);
+	else
+		nulls[3] = true;
+	if (o->right)
+		values[4] = JsonbPGetDatum(o->rsecret && !d->may_read_secrets ? d->mask : o->right);
+	else
+		nulls[4] = true;
+	values[5] = BoolGetDatum(o->reason != NULL);
+	if (o->reason)
+		values[6] = CStringGetTextDatum(o->reason);
+	else
+		nulls[6] = true;
+	if (o->fix != FIX_NONE)
+		values[7] = d->fix_text[o->fix][o->lsecret ? 1 : 0];
+	else
+		nulls[7] = true;
+	return heap_form_tuple(d->desc, values, nulls);
 }
 
 /* ---------------------------------------------------------------------
@@ -1003,8 +949,8 @@ DriftResolveSide(Drift *d, int side, const char *excl, int excllen, Jsonb *extra
 	int			own_level = side == 1 ? d->nchain[1] - 1 : d->right_in_left;
 
 	res->provider = d->provider;
-	res->merge_paths = d->cur->merge_paths;
-	res->merge_policies = d->cur->merge_policies;
+	res->merge_paths = d->cur->ann.merge_paths;
+	res->merge_policies = d->cur->ann.merge_policies;
 	res->rows = palloc(sizeof(CfgLayerRow) * (d->nrows + 1));
 	for (int i = 0; i < d->nrows; i++)
 	{
@@ -1037,14 +983,17 @@ DriftResolveSide(Drift *d, int side, const char *excl, int excllen, Jsonb *extra
 	return res;
 }
 
+static bool DriftLeavesEqual(Jsonb *a, Jsonb *b, CfgDiffKind *kind);
+
 /* The same JSON value (or both none)? */
 static bool
 DriftSameValue(Jsonb *a, Jsonb *b)
 {
+	CfgDiffKind ignored;
+
 	if (a == NULL || b == NULL)
 		return a == b;
-	return compareJsonbContainers(&a->root, &b->root) == 0 &&
-		CfgDiffJsonbType(a) == CfgDiffJsonbType(b);
+	return DriftLeavesEqual(a, b, &ignored);
 }
 
 /*
@@ -1276,9 +1225,9 @@ DriftCluster(Drift *d)
 {
 	bool		fast = true;
 
-	if (d->cur->merge_paths != NIL)
+	if (d->cur->ann.merge_paths != NIL)
 	{
-		char		p = CfgMergePolicy(d->cur->merge_paths, d->cur->merge_policies, d->F, d->Flen);
+		char		p = CfgMergePolicy(d->cur->ann.merge_paths, d->cur->ann.merge_policies, d->F, d->Flen);
 
 		fast = p != 'a' && p != 'u';
 	}
@@ -1362,12 +1311,12 @@ DriftClusterStep(Drift *d)
 		minp = d->order[0]->path;
 		minlen = d->order[0]->pathlen;
 	}
-	if (d->di < svc->ndefaults &&
-		(minp == NULL || CfgPathCmpInline(svc->defaults[d->di].path, svc->defaults[d->di].pathlen,
+	if (d->di < svc->ann.ndefaults &&
+		(minp == NULL || CfgPathCmpInline(svc->ann.defaults[d->di].path, svc->ann.defaults[d->di].pathlen,
 									minp, minlen) < 0))
 	{
-		minp = svc->defaults[d->di].path;
-		minlen = svc->defaults[d->di].pathlen;
+		minp = svc->ann.defaults[d->di].path;
+		minlen = svc->ann.defaults[d->di].pathlen;
 	}
 	if (minp == NULL)
 		return false;
@@ -1410,13 +1359,13 @@ DriftClusterStep(Drift *d)
 		for (int k = 0; k < nmoved; k++)
 			DriftOrderInsert(d, moved[k]);
 	}
-	while (d->di < svc->ndefaults &&
-		   CfgPathIsAncestorInline(d->F, d->Flen, svc->defaults[d->di].path, svc->defaults[d->di].pathlen))
+	while (d->di < svc->ann.ndefaults &&
+		   CfgPathIsAncestorInline(d->F, d->Flen, svc->ann.defaults[d->di].path, svc->ann.defaults[d->di].pathlen))
 	{
 		DriftRow   *row = DriftNewRow(d);
 
 		memset(row, 0, sizeof(DriftRow));
-		row->r = svc->defaults[d->di];
+		row->r = svc->ann.defaults[d->di];
 		row->level[0] = row->level[1] = -1;
 		d->di++;
 	}
@@ -1504,25 +1453,12 @@ DriftBegin(Drift *d, const char *left, const char *right, const char *service,
 								   ALLOCSET_DEFAULT_SIZES);
 	d->maxrows = 64;
 	d->rows = palloc(sizeof(DriftRow) * d->maxrows);
-	d->maxpending = 16;
-	d->pending = palloc(sizeof(DriftOut) * d->maxpending);
 	DriftOpen(d);
 	snap = CfgReadSnapshotPush();
 	d->snap = RegisterSnapshot(snap);
 	CfgReadSnapshotPop(snap);
 	DriftStreams(d, d->snap);
 	d->open = true;
-}
-
-/* Run a whole comparison (collecting or materializing in DriftEmit). */
-static void
-DriftRun(Drift *d, const char *left, const char *right, const char *service,
-		 const char *provider)
-{
-	DriftBegin(d, left, right, service, provider);
-	while (DriftAdvance(d))
-		;
-	DriftEnd(d);
 }
 
 static char *
@@ -1548,8 +1484,6 @@ cfgmgr_drift_rows(PG_FUNCTION_ARGS)
 	Drift	   *d;
 	DriftOut   *o;
 	MemoryContext old;
-	Datum		values[8];
-	bool		nulls[8] = {false, false, false, false, false, false, false, false};
 
 	if (SRF_IS_FIRSTCALL())
 	{
@@ -1585,28 +1519,7 @@ cfgmgr_drift_rows(PG_FUNCTION_ARGS)
 		DriftEnd(d);
 		SRF_RETURN_DONE(fc);
 	}
-	values[0] = d->service_text;
-	values[1] = o->path == d->F ? PointerGetDatum(d->Ftext) :
-		PointerGetDatum(cstring_to_text_with_len(o->path, o->pathlen));
-	values[2] = d->kind_text[o->kind];
-	if (o->left)
-		values[3] = JsonbPGetDatum(o->lsecret && !d->may_read_secrets ? d->mask : o->left);
-	else
-		nulls[3] = true;
-	if (o->right)
-		values[4] = JsonbPGetDatum(o->rsecret && !d->may_read_secrets ? d->mask : o->right);
-	else
-		nulls[4] = true;
-	values[5] = BoolGetDatum(o->reason != NULL);
-	if (o->reason)
-		values[6] = CStringGetTextDatum(o->reason);
-	else
-		nulls[6] = true;
-	if (o->fix != FIX_NONE)
-		values[7] = d->fix_text[o->fix][o->lsecret ? 1 : 0];
-	else
-		nulls[7] = true;
-	SRF_RETURN_NEXT(fc, HeapTupleGetDatum(heap_form_tuple(d->desc, values, nulls)));
+	SRF_RETURN_NEXT(fc, HeapTupleGetDatum(DriftOutTuple(d, o)));
 }
 
 /*
@@ -1675,13 +1588,31 @@ DriftCollect(const char *left, const char *right, const char *service,
 			 const char *provider, List *patterns, bool include_expected)
 {
 	Drift	   *d = palloc0(sizeof(Drift));
+	List	   *leaves = NIL;
+	DriftOut   *o;
 
-	d->collect = true;
-	d->outcxt = CurrentMemoryContext;
-	d->path_patterns = patterns;
-	d->include_expected = include_expected;
-	DriftRun(d, left, right, service, provider);
-	return d->collected;
+	DriftBegin(d, left, right, service, provider);
+	while ((o = DriftNextOut(d)) != NULL)
+	{
+		DriftLeaf  *leaf;
+		char	   *p;
+
+		if ((o->reason != NULL && !include_expected) ||
+			!DriftSelected(patterns, o->path, o->pathlen))
+			continue;
+		p = pnstrdup(o->path, o->pathlen);
+		leaf = palloc(sizeof(DriftLeaf));
+		leaf->service = pstrdup(d->cur->name);
+		leaf->path = p;
+		leaf->kind = CfgDiffKindName(o->kind);
+		leaf->statement = DriftStatement(d, o->fix, p, o->fix == FIX_ADOPT ? o->right : o->left,
+										 o->fix != FIX_ADOPT && o->lsecret) ?
+			pstrdup(d->stmt.data) : NULL;
+		leaf->writes = o->fix != FIX_DECLARE && o->fix != FIX_NONE;
+		leaves = lappend(leaves, leaf);
+	}
+	DriftEnd(d);
+	return leaves;
 }
 
 /*
@@ -1954,17 +1885,18 @@ DriftObservedService(ObservedDiff *od, const char *env, const char *svc, const c
 }
 
 /*
- * cfgmgr.drift_observed(env text, service text DEFAULT NULL,
- *						 provider text DEFAULT NULL) RETURNS TABLE(<drift's>)
+ * cfgmgr.drift_observed_rows(env text, service text, provider text)
+ *	 RETURNS SETOF cfgmgr.drift_row
  *
- * The declared configuration (left) against the latest snapshot reported
- * for it (right).  Services nobody reported on are not compared.
- * remediation: for a deployed key that is not declared (only_right), the
- * statement declaring it with its deployed value; otherwise NULL (the fix
- * is deploying the declared configuration).
+ * The rows of cfgmgr.drift_observed (an SQL function over this one, as
+ * drift is over drift_rows): the declared configuration (left) against the
+ * latest snapshot reported for it (right).  Services nobody reported on
+ * are not compared.  Fix code "adopt" for a deployed key that is not
+ * declared (only_right): declare it with its deployed value; none
+ * otherwise (the fix is deploying the declared configuration).
  */
 Datum
-cfgmgr_drift_observed(PG_FUNCTION_ARGS)
+cfgmgr_drift_observed_rows(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	   *env = CfgArgText(fcinfo, 0, "env");
@@ -1982,7 +1914,6 @@ cfgmgr_drift_observed(PG_FUNCTION_ARGS)
 	if (provider)
 		CfgCheckProvider(cat, provider);
 	InitMaterializedSRF(fcinfo, 0);
-	d->store = rsinfo->setResult;
 	d->desc = rsinfo->setDesc;
 	d->names[0] = e->name;
 	d->names[1] = e->name;
@@ -2002,7 +1933,10 @@ cfgmgr_drift_observed(PG_FUNCTION_ARGS)
 		cur.id = o->service_id;
 		cur.name = CfgLookupServiceById(cat, o->service_id)->name;
 		DriftSetService(d, &cur);
+		d->npending = 0;
 		DriftObservedService(&od, e->name, cur.name, provider, o->document);
+		for (int k = 0; k < d->npending; k++)
+			tuplestore_puttuple(rsinfo->setResult, DriftOutTuple(d, &d->pending[k]));
 	}
 	return (Datum) 0;
 }

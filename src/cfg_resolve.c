@@ -69,6 +69,48 @@ static SPIPlanPtr plan_annotations = NULL;
 	" OR e.path OPERATOR(cfgmgr.=) ANY ($5::cfgmgr.cfgpath[]))"
 
 /*
+ * Add one row of cfgmgr.schema_annotation to ann (allocating in the
+ * current memory context; value is kept): a default becomes a row of level
+ * -1, an x-merge policy a (pattern, policy) pair, "x-env-specific": true
+ * its path.  Other keywords and values are ignored.
+ */
+void
+CfgAnnotationAdd(CfgAnnotations *ann, const char *path, const char *keyword, Jsonb *value)
+{
+	JsonbValue	sv;
+
+	if (strcmp(keyword, "default") == 0)
+	{
+		CfgLayerRow *row;
+
+		if (ann->ndefaults == ann->maxdefaults)
+		{
+			ann->maxdefaults = ann->maxdefaults ? ann->maxdefaults * 2 : 8;
+			ann->defaults = ann->defaults ?
+				repalloc(ann->defaults, sizeof(CfgLayerRow) * ann->maxdefaults) :
+				palloc(sizeof(CfgLayerRow) * ann->maxdefaults);
+		}
+		row = &ann->defaults[ann->ndefaults++];
+		memset(row, 0, sizeof(CfgLayerRow));
+		row->level = -1;
+		row->path = pstrdup(path);
+		row->pathlen = strlen(path);
+		row->value = value;
+		return;
+	}
+	if (!JB_ROOT_IS_SCALAR(value) || !JsonbExtractScalar(&value->root, &sv))
+		return;
+	if (strcmp(keyword, "x-merge") == 0 && sv.type == jbvString)
+	{
+		ann->merge_paths = lappend(ann->merge_paths, pstrdup(path));
+		ann->merge_policies = lappend(ann->merge_policies,
+									  pnstrdup(sv.val.string.val, sv.val.string.len));
+	}
+	else if (strcmp(keyword, "x-env-specific") == 0 && sv.type == jbvBool && sv.val.boolean)
+		ann->env_specific = lappend(ann->env_specific, pstrdup(path));
+}
+
+/*
  * Fetch the entries of res->chain for svc into res->rows, in application
  * order.  With a path, only entries at the path, its ancestors and its
  * descendants are read.  Must be called with a snapshot pushed by
@@ -183,39 +225,27 @@ CfgFetchRows(CfgResolved *res, CfgService *svc, const char *path, int pathlen)
 			row->value = isnull ? NULL : DatumGetJsonbPCopy(v);
 			MemoryContextSwitchTo(old);
 		}
-		for (i = 0; i < ndefaults; i++)
+		if (ann != NULL)
 		{
-			HeapTuple	tup = ann->vals[i];
-			TupleDesc	desc = ann->tupdesc;
-			bool		isnull;
-			char	   *apath = TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull));
-			char	   *kw = TextDatumGetCString(SPI_getbinval(tup, desc, 2, &isnull));
-			Datum		v = SPI_getbinval(tup, desc, 3, &isnull);
+			CfgAnnotations a;
 			MemoryContext old = MemoryContextSwitchTo(caller);
 
-			if (strcmp(kw, "default") == 0)
+			memset(&a, 0, sizeof(a));
+			for (i = 0; i < ndefaults; i++)
 			{
-				CfgLayerRow *row = &res->rows[res->nrows++];
+				HeapTuple	tup = ann->vals[i];
+				TupleDesc	desc = ann->tupdesc;
+				bool		isnull;
 
-				row->level = -1;
-				row->pathlen = strlen(apath);
-				row->path = pstrdup(apath);
-				row->value = DatumGetJsonbPCopy(v);
-			}
-			else
-			{
-				Jsonb	   *pol = DatumGetJsonbP(v);
-				JsonbValue	pv;
-
-				if (JB_ROOT_IS_SCALAR(pol) && JsonbExtractScalar(&pol->root, &pv) &&
-					pv.type == jbvString)
-				{
-					res->merge_paths = lappend(res->merge_paths, pstrdup(apath));
-					res->merge_policies = lappend(res->merge_policies,
-												  pnstrdup(pv.val.string.val, pv.val.string.len));
-				}
+				CfgAnnotationAdd(&a, TextDatumGetCString(SPI_getbinval(tup, desc, 1, &isnull)),
+								 TextDatumGetCString(SPI_getbinval(tup, desc, 2, &isnull)),
+								 DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 3, &isnull)));
 			}
 			MemoryContextSwitchTo(old);
+			memcpy(&res->rows[res->nrows], a.defaults, sizeof(CfgLayerRow) * a.ndefaults);
+			res->nrows += a.ndefaults;
+			res->merge_paths = a.merge_paths;	/* in caller's context */
+			res->merge_policies = a.merge_policies;
 		}
 	}
 	SPI_finish();

@@ -170,6 +170,22 @@ extern bool CfgNodeIsObject(CfgNode *node);
  * cfg_resolve.c
  * ---------------------------------------------------------------------
  */
+/*
+ * What resolution (and drift) take from a schema version's annotations:
+ * defaults as rows of level -1, x-merge policies, x-env-specific paths.
+ */
+typedef struct CfgAnnotations
+{
+	CfgLayerRow *defaults;
+	int			ndefaults;
+	int			maxdefaults;
+	List	   *merge_paths;	/* patterns ... */
+	List	   *merge_policies; /* ... and "replace", "append" or "union" */
+	List	   *env_specific;	/* paths marked "x-env-specific": true */
+} CfgAnnotations;
+
+extern void CfgAnnotationAdd(CfgAnnotations *ann, const char *path, const char *keyword,
+							 Jsonb *value);
 extern void CfgFetchRows(CfgResolved *res, CfgService *svc,
 						 const char *path, int pathlen);
 extern CfgResolved *CfgResolve(const char *envname, const char *svcname,

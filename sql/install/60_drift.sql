@@ -279,10 +279,23 @@ SELECT e.name AS environment, s.name AS service, NULLIF(o.provider, '') AS provi
   JOIN cfgmgr.service s ON s.id OPERATOR(pg_catalog.=) o.service_id;
 COMMENT ON VIEW cfgmgr.observations IS 'the latest reported snapshot of every environment, service and provider';
 
+CREATE FUNCTION cfgmgr.drift_observed_rows(env text, service text, provider text)
+RETURNS SETOF cfgmgr.drift_row
+	AS 'MODULE_PATHNAME', 'cfgmgr_drift_observed_rows' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 100;
+COMMENT ON FUNCTION cfgmgr.drift_observed_rows(text, text, text) IS 'internal: the rows of cfgmgr.drift_observed(), with a fix code instead of the statement';
+
 CREATE FUNCTION cfgmgr.drift_observed(env text, service text DEFAULT NULL, provider text DEFAULT NULL)
 RETURNS TABLE(service text, path text, kind text, left_value jsonb, right_value jsonb,
 			  expected bool, reason text, remediation text)
-	AS 'MODULE_PATHNAME', 'cfgmgr_drift_observed' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 100;
+LANGUAGE sql STABLE PARALLEL RESTRICTED ROWS 100 AS $$
+	SELECT (d.r).service, (d.r).path, (d.r).kind, (d.r).left_value, (d.r).right_value,
+		   (d.r).expected, (d.r).reason,
+		   cfgmgr.drift_statement((d.r).fix, drift_observed.env, drift_observed.env, (d.r).service,
+								  (d.r).path, (d.r).left_value, (d.r).right_value, drift_observed.provider)
+	  FROM (SELECT cfgmgr.drift_observed_rows(drift_observed.env, drift_observed.service,
+											  drift_observed.provider) AS r
+			OFFSET 0) d
+$$;
 COMMENT ON FUNCTION cfgmgr.drift_observed(text, text, text) IS 'declared (left) against the latest observed (right) configuration, leaf by leaf; only_right = deployed but not declared';
 
 CREATE FUNCTION cfgmgr.drift_coverage(env text) RETURNS numeric
