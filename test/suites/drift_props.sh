@@ -81,28 +81,16 @@ DB=${DRIFT_PROPS_DB:-cfgmgr_drift_props}
 READER=${DB}_reader
 MIN_CASES=1000
 
-die() {
-	printf 'error: %s\n' "$*" >&2
-	echo "0 passed, 1 failed"
-	exit 1
-}
-case "$EXT$DB" in *[!a-z0-9_]*) die "CFGMGR_EXTENSION and DRIFT_PROPS_DB must be plain lowercase names" ;; esac
+source "$HERE/lib/suite.sh"
+check_names "CFGMGR_EXTENSION and DRIFT_PROPS_DB" "$EXT$DB"
 [[ $NCASES =~ ^[1-9][0-9]*$ ]] && [ "$NCASES" -le 99999 ] || die "DRIFT_PROPS_CASES must be an integer in 1..99999"
-[[ $SEED =~ ^-?(0|1)?(\.[0-9]+)?$ ]] || die "DRIFT_PROPS_SEED must be a number in [-1, 1]"
-[[ $JOBS =~ ^[1-9][0-9]*$ ]] || die "DRIFT_PROPS_JOBS must be a positive integer"
-command -v psql >/dev/null || die "psql not found in PATH"
-
-cleanup() {
-	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "DROP ROLE IF EXISTS $READER" >/dev/null 2>&1
-}
-trap cleanup EXIT
-q() { psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
+check_seed DRIFT_PROPS_SEED "$SEED"
+check_count DRIFT_PROPS_JOBS "$JOBS"
+need psql
 
 started=$(date +%s)
-psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "SET client_min_messages = warning" \
-	-c "DROP DATABASE IF EXISTS $DB" -c "DROP ROLE IF EXISTS $READER" \
-	-c "CREATE DATABASE $DB" -c "CREATE ROLE $READER NOLOGIN" >/dev/null \
-	|| die "could not create database $DB and role $READER"
+SUITE_DROP_SQL="DROP ROLE IF EXISTS $READER"
+suite_db "$DB" "CREATE ROLE $READER NOLOGIN" || die "could not create database $DB and role $READER"
 q -c "CREATE EXTENSION $EXT" || die "CREATE EXTENSION $EXT failed"
 # a role that does not own cfgmgr.entry but may read it: sees secrets masked
 q -c "GRANT USAGE ON SCHEMA cfgmgr TO $READER" -c "GRANT SELECT ON ALL TABLES IN SCHEMA cfgmgr TO $READER" \

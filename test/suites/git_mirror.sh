@@ -27,14 +27,9 @@ ROLE=regress_git_alice
 passed=0
 failed=0
 
-die() {
-	printf 'error: %s\n' "$*" >&2
-	echo "$passed passed, $((failed + 1)) failed"
-	exit 1
-}
-case "$EXT" in *[!a-z0-9_]*) die "CFGMGR_EXTENSION must be a plain lowercase name" ;; esac
-command -v psql >/dev/null || die "psql not found in PATH"
-command -v git >/dev/null || die "git not found in PATH"
+source "$HERE/lib/suite.sh"
+check_names CFGMGR_EXTENSION "$EXT"
+need psql git
 
 WORK=$(mktemp -d /tmp/cfgmgr-git-test.XXXXXX)
 cleanup() {

@@ -29,13 +29,9 @@ DB=${YAML_ENCODING_DB:-cfgmgr_yaml_enc}
 passed=0
 failed=0
 
-die() {
-	printf 'error: %s\n' "$*" >&2
-	echo "$passed passed, $((failed + 1)) failed"
-	exit 1
-}
-case "$EXT$DB" in *[!a-z0-9_]*) die "CFGMGR_EXTENSION and YAML_ENCODING_DB must be plain lowercase names" ;; esac
-command -v psql >/dev/null || die "psql not found in PATH"
+source "$(dirname "$0")/lib/suite.sh"
+check_names "CFGMGR_EXTENSION and YAML_ENCODING_DB" "$EXT$DB"
+need psql
 
 cleanup() {
 	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS ${DB}_ascii" -c "DROP DATABASE IF EXISTS ${DB}_latin1" >/dev/null 2>&1

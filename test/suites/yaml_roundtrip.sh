@@ -47,26 +47,14 @@ EXT=${CFGMGR_EXTENSION:-cfgmgr}
 DB=${YAML_ROUNDTRIP_DB:-cfgmgr_yaml_roundtrip}
 MIN_CASES=1000
 
-die() {
-	printf 'error: %s\n' "$*" >&2
-	echo "0 passed, 1 failed"
-	exit 1
-}
-case "$EXT$DB" in *[!a-z0-9_]*) die "CFGMGR_EXTENSION and YAML_ROUNDTRIP_DB must be plain lowercase names" ;; esac
-[[ $NCASES =~ ^[1-9][0-9]*$ ]] || die "YAML_ROUNDTRIP_CASES must be a positive integer"
-[[ $SEED =~ ^-?(0|1)?(\.[0-9]+)?$ ]] || die "YAML_ROUNDTRIP_SEED must be a number in [-1, 1]"
-command -v psql >/dev/null || die "psql not found in PATH"
-
-cleanup() {
-	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1
-}
-trap cleanup EXIT
-q() { psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
+source "$HERE/lib/suite.sh"
+check_names "CFGMGR_EXTENSION and YAML_ROUNDTRIP_DB" "$EXT$DB"
+check_count YAML_ROUNDTRIP_CASES "$NCASES"
+check_seed YAML_ROUNDTRIP_SEED "$SEED"
+need psql
 
 started=$(date +%s)
-psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "SET client_min_messages = warning" \
-	-c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null \
-	|| die "could not create database $DB"
+suite_db "$DB" || die "could not create database $DB"
 q -c "CREATE EXTENSION $EXT" || die "CREATE EXTENSION $EXT failed"
 q -f "$HERE/yaml_roundtrip/generator.sql" >/dev/null || die "loading the generator failed"
 q -f "$HERE/yaml_roundtrip/check.sql" >/dev/null || die "loading the checker failed"
