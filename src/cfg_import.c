@@ -551,24 +551,35 @@ CfgDocScalarValue(CfgDocNode *node, JsonbValue *v)
 }
 
 /*
+ * Follow an alias (the node a collection holds) and count the node reached
+ * against the expansion budget.
+ */
+CfgDocNode *
+CfgDocFollow(CfgDocState *st, CfgDocNode *node)
+{
+	node = CfgDocDeref(node);
+	CfgDocCount(st, node, 1);
+	return node;
+}
+
+/*
  * Push the (already visited, dereferenced) node as a JSON value: inside a
  * value, mappings are objects with any keys and tags only type scalars.
+ * check (when not NULL) sees every node pushed, for the caller's rules on
+ * cfgmgr's tags.  Aliases count against the expansion budget, and errors
+ * inside an alias point at the alias.
  */
-static JsonbValue *
-CfgDocPushValue(CfgImportRows *r, JsonbParseState **ps, CfgDocNode *node,
-				JsonbIteratorToken tok, int depth)
+JsonbValue *
+CfgDocPushJson(CfgDocState *st, JsonbParseState **ps, CfgDocNode *node,
+			   JsonbIteratorToken tok, int depth, CfgDocTagCheck check, void *arg)
 {
-	CfgDocState *st = r->st;
 	JsonbValue	v;
 	JsonbValue *res = NULL;
 	int			i;
 
 	CfgDocCheckDepth(st, node, depth);
-	if (node->flags & CFG_DOC_F_BLOCK)
-		CfgDocError(st, node->line, node->column,
-					"tag !block marks a path and cannot be used inside a value");
-	if (node->flags & CFG_DOC_F_SECRET)
-		CfgImportNoteSecret(r, node);
+	if (check)
+		check(arg, node);
 
 	switch ((CfgDocKind) node->kind)
 	{
@@ -581,9 +592,7 @@ CfgDocPushValue(CfgImportRows *r, JsonbParseState **ps, CfgDocNode *node,
 
 				if (item->kind == CFG_DOC_ALIAS && saved == NULL)
 					st->alias_site = item;
-				item = CfgDocDeref(item);
-				CfgDocCount(st, item, 1);
-				CfgDocPushValue(r, ps, item, WJB_ELEM, depth + 1);
+				CfgDocPushJson(st, ps, CfgDocFollow(st, item), WJB_ELEM, depth + 1, check, arg);
 				st->alias_site = saved;
 			}
 			res = pushJsonbValue(ps, WJB_END_ARRAY, NULL);
@@ -603,9 +612,7 @@ CfgDocPushValue(CfgImportRows *r, JsonbParseState **ps, CfgDocNode *node,
 				(void) pushJsonbValue(ps, WJB_KEY, &v);
 				if (item->kind == CFG_DOC_ALIAS && saved == NULL)
 					st->alias_site = item;
-				item = CfgDocDeref(item);
-				CfgDocCount(st, item, 1);
-				CfgDocPushValue(r, ps, item, WJB_VALUE, depth + 1);
+				CfgDocPushJson(st, ps, CfgDocFollow(st, item), WJB_VALUE, depth + 1, check, arg);
 				st->alias_site = saved;
 			}
 			res = pushJsonbValue(ps, WJB_END_OBJECT, NULL);
@@ -616,6 +623,19 @@ CfgDocPushValue(CfgImportRows *r, JsonbParseState **ps, CfgDocNode *node,
 			break;
 	}
 	return res;
+}
+
+/* The import's rules inside a value: no !block; !secret noted. */
+static void
+CfgImportValueTags(void *arg, CfgDocNode *node)
+{
+	CfgImportRows *r = arg;
+
+	if (node->flags & CFG_DOC_F_BLOCK)
+		CfgDocError(r->st, node->line, node->column,
+					"tag !block marks a path and cannot be used inside a value");
+	if (node->flags & CFG_DOC_F_SECRET)
+		CfgImportNoteSecret(r, node);
 }
 
 /*
@@ -633,7 +653,8 @@ CfgDocToJsonb(CfgImportRows *r, CfgDocNode *node, int depth)
 	Jsonb	   *res;
 
 	if (node->kind == CFG_DOC_SEQ || node->kind == CFG_DOC_MAP)
-		j = JsonbValueToJsonb(CfgDocPushValue(r, &ps, node, WJB_VALUE, depth));
+		j = JsonbValueToJsonb(CfgDocPushJson(r->st, &ps, node, WJB_VALUE, depth,
+												CfgImportValueTags, r));
 	else
 	{
 		if (node->flags & CFG_DOC_F_SECRET)

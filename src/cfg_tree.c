@@ -45,70 +45,15 @@
 PG_FUNCTION_INFO_V1(cfgmgr_tree_environments);
 PG_FUNCTION_INFO_V1(cfgmgr_tree_json_flow);
 
-static CfgDocNode *
-TreeDeref(CfgDocState *st, CfgDocNode *node)
-{
-	if (node->kind == CFG_DOC_ALIAS)
-		node = node->u.target;
-	if (++st->nodes > st->max_nodes)
-		CfgDocError(st, node->line, node->column,
-					"aliases and merge keys expand to more than %lld nodes",
-					(long long) st->max_nodes);
-	return node;
-}
-
 /* environments.yaml has no use for cfgmgr's own tags */
 static void
-TreeRefuseTags(CfgDocState *st, CfgDocNode *node)
+TreeRefuseTags(void *arg, CfgDocNode *node)
 {
+	CfgDocState *st = arg;
+
 	if (node->flags & (CFG_DOC_F_BLOCK | CFG_DOC_F_SECRET | CFG_DOC_F_VALUE))
 		CfgDocError(st, node->line, node->column,
 					"tags !block, !value and !secret cannot be used in environments.yaml");
-}
-
-/* Push a (dereferenced) node of a labels value as JSON. */
-static JsonbValue *
-TreePushJson(CfgDocState *st, JsonbParseState **ps, CfgDocNode *node,
-			 JsonbIteratorToken tok, int depth)
-{
-	JsonbValue	v;
-	JsonbValue *res;
-	int			i;
-
-	if (depth > CFG_DOC_MAX_DEPTH)
-		CfgDocError(st, node->line, node->column,
-					"collections nest deeper than %d levels", CFG_DOC_MAX_DEPTH);
-	check_stack_depth();
-	CHECK_FOR_INTERRUPTS();
-	TreeRefuseTags(st, node);
-	switch ((CfgDocKind) node->kind)
-	{
-		case CFG_DOC_SEQ:
-			(void) pushJsonbValue(ps, WJB_BEGIN_ARRAY, NULL);
-			for (i = 0; i < node->n; i++)
-				TreePushJson(st, ps, TreeDeref(st, node->u.items[i]), WJB_ELEM, depth + 1);
-			res = pushJsonbValue(ps, WJB_END_ARRAY, NULL);
-			break;
-		case CFG_DOC_MAP:
-			(void) pushJsonbValue(ps, WJB_BEGIN_OBJECT, NULL);
-			for (i = 0; i < node->n; i += 2)
-			{
-				CfgDocNode *key = node->u.items[i];
-
-				v.type = jbvString;
-				v.val.string.val = key->str;
-				v.val.string.len = key->len;
-				(void) pushJsonbValue(ps, WJB_KEY, &v);
-				TreePushJson(st, ps, TreeDeref(st, node->u.items[i + 1]), WJB_VALUE, depth + 1);
-			}
-			res = pushJsonbValue(ps, WJB_END_OBJECT, NULL);
-			break;
-		default:
-			CfgDocScalarValue(node, &v);
-			res = pushJsonbValue(ps, tok, &v);
-			break;
-	}
-	return res;
 }
 
 static bool
@@ -231,7 +176,7 @@ TreeEnvironment(CfgDocState *st, JsonbParseState **ps, CfgDocNode *name, CfgDocN
 	for (i = 0; node->kind == CFG_DOC_MAP && i < node->n; i += 2)
 	{
 		CfgDocNode *key = node->u.items[i];
-		CfgDocNode *val = TreeDeref(st, node->u.items[i + 1]);
+		CfgDocNode *val = CfgDocFollow(st, node->u.items[i + 1]);
 
 		TreeRefuseTags(st, val);
 		if (TreeKeyIs(key, "parent"))
@@ -278,7 +223,7 @@ TreeEnvironment(CfgDocState *st, JsonbParseState **ps, CfgDocNode *name, CfgDocN
 				CfgDocError(st, val->line, val->column,
 							"the labels of environment \"%s\" must be a mapping", name->str);
 			else
-				labels = JsonbValueToJsonb(TreePushJson(st, &lps, val, WJB_VALUE, 2));
+				labels = JsonbValueToJsonb(CfgDocPushJson(st, &lps, val, WJB_VALUE, 2, TreeRefuseTags, st));
 		}
 		else
 			ereport(ERROR,
@@ -363,7 +308,7 @@ cfgmgr_tree_environments(PG_FUNCTION_ARGS)
 					 errmsg("invalid YAML document at line %d, column %d: \"%s\" is not a valid environment name",
 							name->line, name->column, name->str),
 					 errdetail("Names are 1 to 63 letters, digits, \"_\" and \"-\", not starting with \"-\".")));
-		TreeEnvironment(&st, &ps, name, TreeDeref(&st, root->u.items[i + 1]));
+		TreeEnvironment(&st, &ps, name, CfgDocFollow(&st, root->u.items[i + 1]));
 	}
 	res = pushJsonbValue(&ps, WJB_END_ARRAY, NULL);
 	PG_RETURN_JSONB_P(JsonbValueToJsonb(res));

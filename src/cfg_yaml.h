@@ -107,6 +107,11 @@ extern Numeric CfgDocNumeric(CfgDocState *st, const char *text, int line, int co
 extern int	CfgDocPathKeyKind(const char *s, int len);
 extern void CfgDocStateInit(CfgDocState *st, const char *format, Size inputlen);
 extern void CfgDocScalarValue(CfgDocNode *node, JsonbValue *v);
+extern CfgDocNode *CfgDocFollow(CfgDocState *st, CfgDocNode *node);
+typedef void (*CfgDocTagCheck) (void *arg, CfgDocNode *node);
+extern JsonbValue *CfgDocPushJson(CfgDocState *st, JsonbParseState **ps, CfgDocNode *node,
+								  JsonbIteratorToken tok, int depth, CfgDocTagCheck check,
+								  void *arg);
 extern char *CfgDocShow(const char *s, int len);
 extern Datum CfgImportRun(FunctionCallInfo fcinfo, const char *format,
 						  CfgDocReader reader);
