@@ -339,9 +339,11 @@ DriftLoadServices(Drift *d, CfgCatalog *cat, const char *only)
 										   " FROM cfgmgr.schema_annotation a JOIN cfgmgr.service s"
 										   " ON s.id OPERATOR(pg_catalog.=) a.service_id"
 										   " AND s.schema_version OPERATOR(pg_catalog.=) a.version"
-										   " WHERE a.keyword OPERATOR(pg_catalog.=) ANY ('{default,x-merge,x-env-specific}'::pg_catalog.text[])",
-										   0, NULL),
-						   NULL, NULL, true, 0);
+										   " WHERE a.keyword OPERATOR(pg_catalog.=) ANY ('{default,x-merge,x-env-specific}'::pg_catalog.text[])"
+										   " AND ($1 IS NULL OR a.service_id OPERATOR(pg_catalog.=) $1)",
+										   1, (Oid[]) {INT4OID}),
+						   (Datum[]) {Int32GetDatum(only ? d->services[0].id : 0)},
+						   only ? " " : "n", true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "could not read cfgmgr.schema_annotation: %s", SPI_result_code_string(ret));
 	for (i = 0; i < SPI_processed; i++)
