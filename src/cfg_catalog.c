@@ -81,7 +81,20 @@ typedef struct SvcById
 typedef struct ProviderEnt
 {
 	char		name[CFG_NAME_KEYLEN];
+	CfgProvider *provider;
 } ProviderEnt;
+
+typedef struct TargetKey
+{
+	int32		env_id;
+	char		provider[CFG_NAME_KEYLEN];
+} TargetKey;
+
+typedef struct TargetEnt
+{
+	TargetKey	key;
+	Jsonb	   *variables;
+} TargetEnt;
 
 static uint64 cfg_generation = 1;	/* data: bumped by every invalidation */
 static uint64 cfg_catalog_generation = 1;	/* catalog tables changed */
@@ -291,6 +304,7 @@ CfgLoadCatalog(MemoryContext parent)
 	cat->svc_by_name = CfgMakeHash("cfgmgr services", cxt, CFG_NAME_KEYLEN, sizeof(SvcByName), true);
 	cat->svc_by_id = CfgMakeHash("cfgmgr service ids", cxt, sizeof(int32), sizeof(SvcById), false);
 	cat->providers = CfgMakeHash("cfgmgr providers", cxt, CFG_NAME_KEYLEN, sizeof(ProviderEnt), true);
+	cat->targets = CfgMakeHash("cfgmgr targets", cxt, sizeof(TargetKey), sizeof(TargetEnt), false);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -352,15 +366,48 @@ CfgLoadCatalog(MemoryContext parent)
 		bi->svc = svc;
 	}
 
-	ret = SPI_execute("SELECT name FROM cfgmgr.provider", true, 0);
+	ret = SPI_execute("SELECT name, variables, rules FROM cfgmgr.provider", true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "could not read cfgmgr.provider: %s", SPI_result_code_string(ret));
 	for (i = 0; i < SPI_processed; i++)
 	{
-		char	   *name = CfgSpiText(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1,
-									  CurrentMemoryContext);
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		CfgProvider *prov = MemoryContextAllocZero(cxt, sizeof(CfgProvider));
+		ProviderEnt *pe;
+		bool		isnull;
+		Datum		d;
+		MemoryContext old;
 
-		hash_search(cat->providers, name, HASH_ENTER, NULL);
+		prov->name = CfgSpiText(tup, desc, 1, cxt);
+		old = MemoryContextSwitchTo(cxt);
+		prov->variables = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 2, &isnull));
+		d = SPI_getbinval(tup, desc, 3, &isnull);
+		prov->rules = isnull ? NULL : DatumGetJsonbPCopy(d);
+		MemoryContextSwitchTo(old);
+		pe = hash_search(cat->providers, prov->name, HASH_ENTER, NULL);
+		pe->provider = prov;
+	}
+
+	ret = SPI_execute("SELECT env_id, provider, variables FROM cfgmgr.target", true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read cfgmgr.target: %s", SPI_result_code_string(ret));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		TargetKey	key;
+		TargetEnt  *te;
+		bool		isnull;
+		MemoryContext old;
+
+		memset(&key, 0, sizeof(key));
+		key.env_id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+		strlcpy(key.provider, CfgSpiText(tup, desc, 2, CurrentMemoryContext), CFG_NAME_KEYLEN);
+		te = hash_search(cat->targets, &key, HASH_ENTER, NULL);
+		old = MemoryContextSwitchTo(cxt);
+		te->variables = DatumGetJsonbPCopy(SPI_getbinval(tup, desc, 3, &isnull));
+		MemoryContextSwitchTo(old);
 	}
 
 	SPI_finish();
@@ -496,6 +543,84 @@ CfgProviderExists(CfgCatalog *cat, const char *name)
 	if (strlen(name) >= CFG_NAME_KEYLEN)
 		return false;
 	return hash_search(cat->providers, name, HASH_FIND, NULL) != NULL;
+}
+
+CfgProvider *
+CfgLookupProvider(CfgCatalog *cat, const char *name, bool missing_ok)
+{
+	ProviderEnt *pe = NULL;
+
+	if (strlen(name) < CFG_NAME_KEYLEN)
+		pe = hash_search(cat->providers, name, HASH_FIND, NULL);
+	if (pe == NULL && !missing_ok)
+		CfgCheckProvider(cat, name);
+	return pe ? pe->provider : NULL;
+}
+
+/*
+ * The variables of the target (chain[n-1], provider): the target rows of
+ * the chain's environments for provider, merged from the root down (a
+ * deeper row's variable replaces the same variable of an upper one).
+ * Returns NULL when no environment of the chain is deployed to provider;
+ * the result is allocated in the current memory context.
+ */
+Jsonb *
+CfgTargetVariables(CfgCatalog *cat, CfgEnv **chain, int n, const char *provider)
+{
+	JsonbParseState *state = NULL;
+	Jsonb	   *rows[CFG_MAX_DEPTH];
+	int			nrows = 0;
+	TargetKey	key;
+	int			i;
+
+	if (provider == NULL || strlen(provider) >= CFG_NAME_KEYLEN)
+		return NULL;
+	memset(&key, 0, sizeof(key));
+	strlcpy(key.provider, provider, CFG_NAME_KEYLEN);
+	for (i = 0; i < n; i++)
+	{
+		TargetEnt  *te;
+
+		key.env_id = chain[i]->id;
+		te = hash_search(cat->targets, &key, HASH_FIND, NULL);
+		if (te != NULL)
+			rows[nrows++] = te->variables;
+	}
+	if (nrows == 0)
+		return NULL;
+	if (nrows == 1)
+		return rows[0];
+
+	/* object keys: the deepest row that has the key wins */
+	{
+		JsonbValue *res;
+		int			npairs;
+
+		pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+		for (i = 0; i < nrows; i++)
+		{
+			CfgJsonPair *pairs = CfgJsonObjectPairs(&rows[i]->root, &npairs);
+
+			for (int k = 0; k < npairs; k++)
+			{
+				JsonbValue	kv;
+				bool		later = false;
+
+				for (int j = i + 1; j < nrows && !later; j++)
+					later = getKeyJsonValueFromContainer(&rows[j]->root, pairs[k].key,
+														 pairs[k].keylen, NULL) != NULL;
+				if (later)
+					continue;
+				kv.type = jbvString;
+				kv.val.string.val = (char *) pairs[k].key;
+				kv.val.string.len = pairs[k].keylen;
+				pushJsonbValue(&state, WJB_KEY, &kv);
+				pushJsonbValue(&state, WJB_VALUE, &pairs[k].value);
+			}
+		}
+		res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+		return JsonbValueToJsonb(res);
+	}
 }
 
 void

@@ -53,6 +53,13 @@ typedef struct CfgService
 	bool		has_constraints;	/* cross-parameter rules exist */
 } CfgService;
 
+typedef struct CfgProvider
+{
+	char	   *name;
+	Jsonb	   *variables;		/* defaults of ${provider.<var>} */
+	Jsonb	   *rules;			/* JSON Schema over resolved configurations, or NULL */
+} CfgProvider;
+
 typedef struct CfgCatalog
 {
 	MemoryContext cxt;
@@ -61,6 +68,7 @@ typedef struct CfgCatalog
 	struct HTAB *svc_by_name;
 	struct HTAB *svc_by_id;
 	struct HTAB *providers;
+	struct HTAB *targets;		/* (env_id, provider) -> variables */
 } CfgCatalog;
 
 extern void CfgCacheInit(void);
@@ -79,8 +87,11 @@ extern CfgService *CfgLookupService(CfgCatalog *cat, const char *name, bool miss
 extern CfgService *CfgLookupServiceById(CfgCatalog *cat, int32 id);
 extern bool CfgProviderExists(CfgCatalog *cat, const char *name);
 extern void CfgCheckProvider(CfgCatalog *cat, const char *name);
+extern CfgProvider *CfgLookupProvider(CfgCatalog *cat, const char *name, bool missing_ok);
 #define CFG_MAX_DEPTH 1000		/* levels in an environment chain */
 extern int	CfgEnvChain(CfgCatalog *cat, CfgEnv *env, CfgEnv **chain);
+extern Jsonb *CfgTargetVariables(CfgCatalog *cat, CfgEnv **chain, int n,
+								 const char *provider);
 
 /* ---------------------------------------------------------------------
  * cfg_util.c: helpers shared by the SQL-callable functions

@@ -29,6 +29,8 @@ CREATE TRIGGER service_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE O
 	FOR EACH STATEMENT EXECUTE FUNCTION cfgmgr.invalidate('catalog');
 CREATE TRIGGER provider_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON cfgmgr.provider
 	FOR EACH STATEMENT EXECUTE FUNCTION cfgmgr.invalidate('catalog');
+CREATE TRIGGER target_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON cfgmgr.target
+	FOR EACH STATEMENT EXECUTE FUNCTION cfgmgr.invalidate('catalog');
 
 -- History is append-only.
 CREATE FUNCTION cfgmgr.refuse_change() RETURNS trigger
