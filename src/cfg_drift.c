@@ -1154,9 +1154,8 @@ DriftFast(Drift *d)
 				w[side] = &d->rows[i];
 	for (int side = 0; side < 2; side++)
 		v[side] = w[side] && !w[side]->r.tombstone ? w[side]->r.value : NULL;
-	if (w[0] == w[1] && cfg_render_hook == NULL)
-		return;					/* the same row (a shared ancestor's) */
-	if (cfg_render_hook != NULL)
+	if (cfg_render_hook != NULL &&
+		((v[0] && CfgJsonbMayHaveTemplate(v[0])) || (v[1] && CfgJsonbMayHaveTemplate(v[1]))))
 	{
 		bool		same_raw = w[0] == w[1] ||
 			(v[0] && v[1] && compareJsonbContainers(&v[0]->root, &v[1]->root) == 0);
@@ -1164,7 +1163,7 @@ DriftFast(Drift *d)
 		for (int side = 0; side < 2; side++)
 			if (v[side])
 				v[side] = cfg_render_hook(d->names[side], d->cur->name, d->provider,
-										  d->F, d->Flen, v[side]);
+										  d->F, d->Flen, v[side], w[side]->r.secret);
 		if (same_raw && v[0] && v[1] && compareJsonbContainers(&v[0]->root, &v[1]->root) != 0)
 		{
 			/* the same template, rendered differently per environment */
@@ -1173,6 +1172,8 @@ DriftFast(Drift *d)
 			return;
 		}
 	}
+	else if (w[0] == w[1])
+		return;					/* the same row (a shared ancestor's) */
 	if (v[0] == NULL && v[1] == NULL)
 		return;
 	if (v[0] && v[1])

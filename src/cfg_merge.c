@@ -41,6 +41,7 @@
 struct CfgNode
 {
 	bool		is_object;
+	char		rendered;		/* templates below rendered (cfg_template.c) */
 	int			origin;			/* seq of the entry that produced this node */
 	/* leaves */
 	JsonbValue	value;			/* scalar, or jbvBinary for arrays */
@@ -699,4 +700,60 @@ CfgNodeUsesRow(CfgNode *node, int seq)
 	}
 	/* an empty object is a leaf of its own */
 	return !any && node->origin == seq;
+}
+
+/* The value of a leaf (scalar, or jbvBinary for arrays); NULL for objects. */
+JsonbValue *
+CfgNodeLeafValue(CfgNode *node)
+{
+	return node->is_object ? NULL : &node->value;
+}
+
+/* Replace the value of a leaf (the rendering of a template). */
+void
+CfgNodeSetLeafValue(CfgNode *node, JsonbValue *v)
+{
+	Assert(!node->is_object);
+	node->value = *v;
+}
+
+bool
+CfgNodeRendered(CfgNode *node)
+{
+	return node->rendered;
+}
+
+void
+CfgNodeSetRendered(CfgNode *node)
+{
+	node->rendered = true;
+}
+
+/*
+ * The deepest node on the way to path (root itself when nothing below it
+ * matches); *matched is the length of the path prefix it stands for.
+ */
+CfgNode *
+CfgNodeFindPrefix(CfgNode *root, const char *path, int pathlen, int *matched)
+{
+	CfgNode    *node = root;
+	const char *p = path;
+	const char *end = path + pathlen;
+
+	*matched = 0;
+	while (p < end && node->is_object)
+	{
+		const char *dot = memchr(p, '.', end - p);
+		int			len = (dot ? dot : end) - p;
+		CfgNode    *child = CfgChild(node, p, len);
+
+		if (child == NULL)
+			break;
+		node = child;
+		*matched = (dot ? dot : end) - path;
+		if (dot == NULL)
+			break;
+		p = dot + 1;
+	}
+	return node;
 }

@@ -224,6 +224,8 @@ CfgFetchRows(CfgResolved *res, CfgService *svc, const char *path, int pathlen)
 			v = SPI_getbinval(tup, desc, 4, &isnull);
 			row->value = isnull ? NULL : DatumGetJsonbPCopy(v);
 			MemoryContextSwitchTo(old);
+			if (row->value != NULL && !res->may_template)
+				res->may_template = CfgJsonbMayHaveTemplate(row->value);
 		}
 		if (ann != NULL)
 		{
@@ -243,6 +245,8 @@ CfgFetchRows(CfgResolved *res, CfgService *svc, const char *path, int pathlen)
 			}
 			MemoryContextSwitchTo(old);
 			memcpy(&res->rows[res->nrows], a.defaults, sizeof(CfgLayerRow) * a.ndefaults);
+			for (int k = 0; k < a.ndefaults && !res->may_template; k++)
+				res->may_template = CfgJsonbMayHaveTemplate(a.defaults[k].value);
 			res->nrows += a.ndefaults;
 			res->merge_paths = a.merge_paths;	/* in caller's context */
 			res->merge_policies = a.merge_policies;
@@ -268,6 +272,7 @@ CfgResolve(const char *envname, const char *svcname, const char *provider,
 
 	if (provider != NULL)
 		CfgCheckProvider(cat, provider);
+	res->service = svc->name;
 	res->provider = provider;
 	res->chain = palloc(sizeof(CfgEnv *) * CFG_MAX_DEPTH);
 	res->nchain = CfgEnvChain(cat, env, res->chain);
@@ -298,6 +303,7 @@ CfgResolveVersion(const char *envname, const char *svcname, const char *provider
 	if (provider != NULL)
 		CfgCheckProvider(cat, provider);
 	v = CfgParseVersion(as_of);
+	res->service = cur->name;
 	res->provider = provider;
 	res->as_of_seq = v.seq;
 	res->chain = palloc(sizeof(CfgEnv *) * CFG_MAX_DEPTH);
@@ -323,6 +329,39 @@ CfgArgTextOrNull(FunctionCallInfo fcinfo, int n)
 	return text_to_cstring(PG_GETARG_TEXT_PP(n));
 }
 
+/*
+ * The value at path of a resolution, its templates rendered (as of as_of
+ * for references when not NULL); NULL when nothing is there.
+ */
+static Jsonb *
+CfgRenderedValue(CfgResolved *res, const char *env, const char *provider, const char *as_of,
+				 const char *path, int pathlen)
+{
+	if (res->may_template)
+	{
+		CfgRenderCtx *ctx = CfgRenderStart(env, provider, as_of);
+
+		CfgRenderResolved(ctx, res, path, pathlen);
+		return CfgRenderedValueAt(res, path, pathlen);
+	}
+	else
+	{
+		CfgNode    *node = CfgNodeFind(res->root, path, pathlen);
+
+		return node ? CfgNodeToJsonb(node) : NULL;
+	}
+}
+
+/* The whole document of a resolution, rendered unless render is false. */
+static Jsonb *
+CfgRenderedDocument(CfgResolved *res, const char *env, const char *provider,
+					const char *as_of, bool render)
+{
+	if (render && res->may_template)
+		CfgRenderResolved(CfgRenderStart(env, provider, as_of), res, NULL, 0);
+	return CfgNodeToJsonb(res->root);
+}
+
 /* Append a NUL-terminated field (or a marker for NULL) to a cache key. */
 static void
 CfgKeyAdd(StringInfo key, const char *s, int len)
@@ -340,7 +379,7 @@ CfgKeyAdd(StringInfo key, const char *s, int len)
  */
 static Jsonb *
 CfgGetValue(const char *env, const char *svc, const char *path, int pathlen,
-			const char *provider)
+			const char *provider, bool render)
 {
 	StringInfoData key;
 	CfgResult  *hit;
@@ -351,7 +390,7 @@ CfgGetValue(const char *env, const char *svc, const char *path, int pathlen,
 
 	CfgAcceptInvalidations();
 	initStringInfo(&key);
-	appendStringInfoChar(&key, 'g');
+	appendStringInfoChar(&key, render ? 'g' : 'G');
 	CfgKeyAdd(&key, env, -1);
 	CfgKeyAdd(&key, svc, -1);
 	CfgKeyAdd(&key, provider, -1);
@@ -369,8 +408,13 @@ CfgGetValue(const char *env, const char *svc, const char *path, int pathlen,
 
 	gen = CfgCacheGeneration();
 	res = CfgResolve(env, svc, provider, path, pathlen);
-	node = CfgNodeFind(res->root, path, pathlen);
-	value = node ? CfgNodeToJsonb(node) : NULL;
+	if (render)
+		value = CfgRenderedValue(res, env, provider, NULL, path, pathlen);
+	else
+	{
+		node = CfgNodeFind(res->root, path, pathlen);
+		value = node ? CfgNodeToJsonb(node) : NULL;
+	}
 	CfgResultStore(key.data, key.len, gen, value != NULL, value);
 	return value;
 }
@@ -387,6 +431,7 @@ CfgGetCommon(FunctionCallInfo fcinfo, char **pathout)
 	CfgPath    *path;
 	char	   *provider;
 	Jsonb	   *value;
+	bool		render;
 
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
@@ -394,16 +439,29 @@ CfgGetCommon(FunctionCallInfo fcinfo, char **pathout)
 				 errmsg("path must not be null")));
 	path = PG_GETARG_CFGPATH_PP(2);
 	provider = CfgArgTextOrNull(fcinfo, 3);
+	if (PG_ARGISNULL(6))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("render must not be null")));
+	render = PG_GETARG_BOOL(6);
 
 	if (PG_ARGISNULL(4))
-		value = CfgGetValue(env, svc, CFGPATH_DATA(path), CFGPATH_LEN(path), provider);
+		value = CfgGetValue(env, svc, CFGPATH_DATA(path), CFGPATH_LEN(path), provider, render);
 	else
 	{
+		char	   *as_of = CfgArgText(fcinfo, 4, "as_of");
 		CfgResolved *res = CfgResolveVersion(env, svc, provider, CFGPATH_DATA(path),
-											 CFGPATH_LEN(path), CfgArgText(fcinfo, 4, "as_of"));
-		CfgNode    *node = CfgNodeFind(res->root, CFGPATH_DATA(path), CFGPATH_LEN(path));
+											 CFGPATH_LEN(path), as_of);
 
-		value = node ? CfgNodeToJsonb(node) : NULL;
+		if (render)
+			value = CfgRenderedValue(res, env, provider, as_of, CFGPATH_DATA(path),
+									 CFGPATH_LEN(path));
+		else
+		{
+			CfgNode    *node = CfgNodeFind(res->root, CFGPATH_DATA(path), CFGPATH_LEN(path));
+
+			value = node ? CfgNodeToJsonb(node) : NULL;
+		}
 	}
 	*pathout = pnstrdup(CFGPATH_DATA(path), CFGPATH_LEN(path));
 	if (value == NULL && PG_ARGISNULL(5))
@@ -560,8 +618,8 @@ cfgmgr_get_numeric(PG_FUNCTION_ARGS)
  * cfgmgr.resolve(env text, service text, provider text DEFAULT NULL,
  *				  as_of text DEFAULT NULL, render bool DEFAULT true) RETURNS jsonb
  *
- * render has no effect until string templates exist in a value; it is
- * accepted now so callers need not change.
+ * With render (the default) the ${...} templates of string values are
+ * rendered (cfg_template.c); render => false returns the values as stored.
  */
 Datum
 cfgmgr_resolve(PG_FUNCTION_ARGS)
@@ -574,15 +632,23 @@ cfgmgr_resolve(PG_FUNCTION_ARGS)
 	uint64		gen;
 	CfgResolved *res;
 	Jsonb	   *value;
+	bool		render;
 
+	if (PG_ARGISNULL(4))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("render must not be null")));
+	render = PG_GETARG_BOOL(4);
 	if (!PG_ARGISNULL(3))
 	{
-		res = CfgResolveVersion(env, svc, provider, NULL, 0, CfgArgText(fcinfo, 3, "as_of"));
-		PG_RETURN_JSONB_P(CfgNodeToJsonb(res->root));
+		char	   *as_of = CfgArgText(fcinfo, 3, "as_of");
+
+		res = CfgResolveVersion(env, svc, provider, NULL, 0, as_of);
+		PG_RETURN_JSONB_P(CfgRenderedDocument(res, env, provider, as_of, render));
 	}
 	CfgAcceptInvalidations();
 	initStringInfo(&key);
-	appendStringInfoChar(&key, 'r');
+	appendStringInfoChar(&key, render ? 'r' : 'R');
 	CfgKeyAdd(&key, env, -1);
 	CfgKeyAdd(&key, svc, -1);
 	CfgKeyAdd(&key, provider, -1);
@@ -596,7 +662,7 @@ cfgmgr_resolve(PG_FUNCTION_ARGS)
 	}
 	gen = CfgCacheGeneration();
 	res = CfgResolve(env, svc, provider, NULL, 0);
-	value = CfgNodeToJsonb(res->root);
+	value = CfgRenderedDocument(res, env, provider, NULL, render);
 	CfgResultStore(key.data, key.len, gen, true, value);
 	PG_RETURN_JSONB_P(value);
 }
@@ -718,6 +784,9 @@ cfgmgr_explain(PG_FUNCTION_ARGS)
 	CfgNode    *node;
 	int			i;
 	int			last_tombstone = -1;
+	char	   *as_of;
+	Jsonb	   *raw;
+	Jsonb	   *rendered;
 
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
@@ -729,11 +798,14 @@ cfgmgr_explain(PG_FUNCTION_ARGS)
 	provider = CfgArgTextOrNull(fcinfo, 3);
 
 	InitMaterializedSRF(fcinfo, 0);
-	if (PG_ARGISNULL(4))
+	as_of = PG_ARGISNULL(4) ? NULL : CfgArgText(fcinfo, 4, "as_of");
+	if (as_of == NULL)
 		res = CfgResolve(env, svc, provider, path, pathlen);
 	else
-		res = CfgResolveVersion(env, svc, provider, path, pathlen, CfgArgText(fcinfo, 4, "as_of"));
+		res = CfgResolveVersion(env, svc, provider, path, pathlen, as_of);
 	node = CfgNodeFind(res->root, path, pathlen);
+	raw = node ? CfgNodeToJsonb(node) : NULL;
+	rendered = CfgRenderedValue(res, env, provider, as_of, path, pathlen);
 
 	if (node == NULL)
 		for (i = 0; i < res->nrows; i++)
@@ -777,6 +849,24 @@ cfgmgr_explain(PG_FUNCTION_ARGS)
 			values[5] = BoolGetDatum(!row->tombstone && CfgNodeUsesRow(node, row->seq));
 		else
 			values[5] = BoolGetDatum(i == last_tombstone);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+
+	/* rendering is the last step: the value the templates render to */
+	if (rendered != NULL &&
+		(raw == NULL || compareJsonbContainers(&raw->root, &rendered->root) != 0))
+	{
+		Datum		values[6];
+		bool		nulls[6] = {true, false, false, false, false, false};
+
+		values[1] = CStringGetTextDatum(res->chain[res->nchain - 1]->name);
+		if (provider)
+			values[2] = CStringGetTextDatum(provider);
+		else
+			nulls[2] = true;
+		values[3] = CStringGetTextDatum("template");
+		values[4] = JsonbPGetDatum(rendered);
+		values[5] = BoolGetDatum(true);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
@@ -842,6 +932,10 @@ cfgmgr_provenance(PG_FUNCTION_ARGS)
 		st.res = CfgResolve(env, svc, provider, NULL, 0);
 	else
 		st.res = CfgResolveVersion(env, svc, provider, NULL, 0, CfgArgText(fcinfo, 3, "as_of"));
+	if (st.res->may_template)
+		CfgRenderResolved(CfgRenderStart(env, provider,
+										 PG_ARGISNULL(3) ? NULL : CfgArgText(fcinfo, 3, "as_of")),
+						  st.res, NULL, 0);
 	CfgNodeWalkLeaves(st.res->root, "", 0, CfgProvenanceLeaf, &st);
 	return (Datum) 0;
 }

@@ -343,6 +343,7 @@ cfgmgr_entry_before(PG_FUNCTION_ARGS)
 	char	   *provider;
 	CfgCatalog *cat;
 	CfgEnv	   *env;
+	CfgService *svc;
 	int			cols[3] = {ENTRY_CHANGESET, ENTRY_UPDATED_AT, ENTRY_UPDATED_BY};
 	Datum		vals[3];
 	bool		nulls[3] = {false, false, false};
@@ -389,12 +390,27 @@ cfgmgr_entry_before(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_CFGMGR_ENVIRONMENT_NOT_FOUND),
 				 errmsg("environment with id %d does not exist", env_id)));
-	if (CfgLookupServiceById(cat, svc_id) == NULL)
+	svc = CfgLookupServiceById(cat, svc_id);
+	if (svc == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_CFGMGR_SERVICE_NOT_FOUND),
 				 errmsg("service with id %d does not exist", svc_id)));
 	if (provider[0] != '\0')
 		CfgCheckProvider(cat, provider);
+
+	/* the syntax of templates is checked as the value is written */
+	{
+		Datum		v = heap_getattr(tup, ENTRY_VALUE, desc, &isnull);
+
+		if (!isnull)
+		{
+			Datum		p = heap_getattr(tup, ENTRY_PATH, desc, &isnull);
+			CfgPath    *path = DatumGetCfgPathPP(p);
+
+			CfgTemplateCheckValue(DatumGetJsonbP(v), svc->name, CFGPATH_DATA(path),
+								  CFGPATH_LEN(path));
+		}
+	}
 
 	vals[0] = Int64GetDatum(CfgCurrentChangeset(NULL));
 	vals[1] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());

@@ -65,4 +65,5 @@ _PG_init(void)
 	CfgGucInit();
 	CfgCacheInit();
 	CfgWriteInit();
+	CfgTemplateInit();
 }

@@ -152,6 +152,8 @@ typedef struct CfgLayerRow
 typedef struct CfgResolved
 {
 	CfgNode    *root;			/* object node, never NULL */
+	const char *service;		/* the service resolved */
+	bool		may_template;	/* some row's value may hold a ${...} template */
 	CfgLayerRow *rows;
 	int			nrows;
 	CfgEnv	  **chain;
@@ -174,6 +176,12 @@ typedef void (*CfgLeafCallback) (void *arg, const char *path, int pathlen,
 extern void CfgNodeWalkLeaves(CfgNode *node, const char *prefix, int prefixlen,
 							  CfgLeafCallback cb, void *arg);
 extern bool CfgNodeUsesRow(CfgNode *node, int seq);
+extern JsonbValue *CfgNodeLeafValue(CfgNode *node);
+extern void CfgNodeSetLeafValue(CfgNode *node, JsonbValue *v);
+extern bool CfgNodeRendered(CfgNode *node);
+extern void CfgNodeSetRendered(CfgNode *node);
+extern CfgNode *CfgNodeFindPrefix(CfgNode *root, const char *path, int pathlen,
+								  int *matched);
 extern int	CfgNodeOrigin(CfgNode *node);
 extern bool CfgNodeIsObject(CfgNode *node);
 
@@ -255,8 +263,26 @@ extern int	CfgDiffJsonbType(Jsonb *j);
  */
 typedef Jsonb *(*CfgRenderHook) (const char *env, const char *service,
 								 const char *provider, const char *path,
-								 int pathlen, Jsonb *value);
+								 int pathlen, Jsonb *value, bool secret);
 extern CfgRenderHook cfg_render_hook;
+
+/* ---------------------------------------------------------------------
+ * cfg_template.c: ${...} templates in string values.
+ * ---------------------------------------------------------------------
+ */
+typedef struct CfgRenderCtx CfgRenderCtx;
+
+extern bool cfg_render_unbound;
+extern void CfgTemplateInit(void);
+extern bool CfgJsonbMayHaveTemplate(Jsonb *j);
+extern void CfgTemplateCheckValue(Jsonb *value, const char *service, const char *path,
+								  int pathlen);
+extern CfgRenderCtx *CfgRenderStart(const char *env, const char *provider, const char *as_of);
+extern void CfgRenderResolved(CfgRenderCtx *ctx, CfgResolved *res, const char *path,
+							  int pathlen);
+extern Jsonb *CfgRenderedValueAt(CfgResolved *res, const char *path, int pathlen);
+extern Jsonb *CfgRenderValue(CfgRenderCtx *ctx, const char *service, const char *path,
+							 int pathlen, Jsonb *value, bool secret);
 
 /* ---------------------------------------------------------------------
  * cfg_write.c

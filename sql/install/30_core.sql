@@ -317,34 +317,39 @@ RETURNS bigint
 COMMENT ON FUNCTION cfgmgr.set_many(text, text, jsonb, text, text) IS 'stores every leaf of a nested document in one statement; returns the changeset id';
 
 CREATE FUNCTION cfgmgr.get(env text, service text, path cfgmgr.cfgpath, provider text DEFAULT NULL,
-						   as_of text DEFAULT NULL, fallback jsonb DEFAULT NULL)
+						   as_of text DEFAULT NULL, fallback jsonb DEFAULT NULL,
+						   render bool DEFAULT true)
 RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'cfgmgr_get' LANGUAGE C STABLE PARALLEL RESTRICTED;
-COMMENT ON FUNCTION cfgmgr.get(text, text, cfgmgr.cfgpath, text, text, jsonb) IS 'the resolved value at a path (CM005 when missing, unless fallback is given)';
+COMMENT ON FUNCTION cfgmgr.get(text, text, cfgmgr.cfgpath, text, text, jsonb, bool) IS 'the resolved value at a path (CM005 when missing, unless fallback is given)';
 
 CREATE FUNCTION cfgmgr.get_text(env text, service text, path cfgmgr.cfgpath, provider text DEFAULT NULL,
-								as_of text DEFAULT NULL, fallback text DEFAULT NULL)
+								as_of text DEFAULT NULL, fallback text DEFAULT NULL,
+								render bool DEFAULT true)
 RETURNS text
 	AS 'MODULE_PATHNAME', 'cfgmgr_get_text' LANGUAGE C STABLE PARALLEL RESTRICTED;
-COMMENT ON FUNCTION cfgmgr.get_text(text, text, cfgmgr.cfgpath, text, text, text) IS 'a resolved JSON string as text (CM001 for another type)';
+COMMENT ON FUNCTION cfgmgr.get_text(text, text, cfgmgr.cfgpath, text, text, text, bool) IS 'a resolved JSON string as text (CM001 for another type)';
 
 CREATE FUNCTION cfgmgr.get_int(env text, service text, path cfgmgr.cfgpath, provider text DEFAULT NULL,
-							   as_of text DEFAULT NULL, fallback bigint DEFAULT NULL)
+							   as_of text DEFAULT NULL, fallback bigint DEFAULT NULL,
+							   render bool DEFAULT true)
 RETURNS bigint
 	AS 'MODULE_PATHNAME', 'cfgmgr_get_int' LANGUAGE C STABLE PARALLEL RESTRICTED;
-COMMENT ON FUNCTION cfgmgr.get_int(text, text, cfgmgr.cfgpath, text, text, bigint) IS 'a resolved integral JSON number as bigint (CM001 for another type)';
+COMMENT ON FUNCTION cfgmgr.get_int(text, text, cfgmgr.cfgpath, text, text, bigint, bool) IS 'a resolved integral JSON number as bigint (CM001 for another type)';
 
 CREATE FUNCTION cfgmgr.get_bool(env text, service text, path cfgmgr.cfgpath, provider text DEFAULT NULL,
-								as_of text DEFAULT NULL, fallback bool DEFAULT NULL)
+								as_of text DEFAULT NULL, fallback bool DEFAULT NULL,
+								render bool DEFAULT true)
 RETURNS bool
 	AS 'MODULE_PATHNAME', 'cfgmgr_get_bool' LANGUAGE C STABLE PARALLEL RESTRICTED;
-COMMENT ON FUNCTION cfgmgr.get_bool(text, text, cfgmgr.cfgpath, text, text, bool) IS 'a resolved JSON boolean (CM001 for another type)';
+COMMENT ON FUNCTION cfgmgr.get_bool(text, text, cfgmgr.cfgpath, text, text, bool, bool) IS 'a resolved JSON boolean (CM001 for another type)';
 
 CREATE FUNCTION cfgmgr.get_numeric(env text, service text, path cfgmgr.cfgpath, provider text DEFAULT NULL,
-								   as_of text DEFAULT NULL, fallback numeric DEFAULT NULL)
+								   as_of text DEFAULT NULL, fallback numeric DEFAULT NULL,
+								   render bool DEFAULT true)
 RETURNS numeric
 	AS 'MODULE_PATHNAME', 'cfgmgr_get_numeric' LANGUAGE C STABLE PARALLEL RESTRICTED;
-COMMENT ON FUNCTION cfgmgr.get_numeric(text, text, cfgmgr.cfgpath, text, text, numeric) IS 'a resolved JSON number as numeric (CM001 for another type)';
+COMMENT ON FUNCTION cfgmgr.get_numeric(text, text, cfgmgr.cfgpath, text, text, numeric, bool) IS 'a resolved JSON number as numeric (CM001 for another type)';
 
 CREATE FUNCTION cfgmgr.resolve(env text, service text, provider text DEFAULT NULL,
 							   as_of text DEFAULT NULL, render bool DEFAULT true)
