@@ -623,6 +623,29 @@ CfgTargetVariables(CfgCatalog *cat, CfgEnv **chain, int n, const char *provider)
 	}
 }
 
+/* Is any environment a target of a provider that has rules? */
+bool
+CfgAnyProviderRules(CfgCatalog *cat)
+{
+	HASH_SEQ_STATUS st;
+	TargetEnt  *te;
+	bool		any = false;
+
+	hash_seq_init(&st, cat->targets);
+	while ((te = hash_seq_search(&st)) != NULL)
+	{
+		ProviderEnt *pe = hash_search(cat->providers, te->key.provider, HASH_FIND, NULL);
+
+		if (pe != NULL && pe->provider->rules != NULL)
+		{
+			hash_seq_term(&st);
+			any = true;
+			break;
+		}
+	}
+	return any;
+}
+
 void
 CfgCheckProvider(CfgCatalog *cat, const char *name)
 {

@@ -214,6 +214,8 @@ typedef struct Drift
 	text	   *Ftext;			/* F as text (F points into it) */
 	int			Flen;
 	CfgResolved *res[2];		/* clusters resolved in full */
+	Jsonb	   *raw[2];			/* their values at F before rendering, when
+								 * templates were rendered (else NULL) */
 	Jsonb	   *mask;
 	StringInfoData stmt;		/* remediation statement being built */
 	StringInfoData scratch;
@@ -1044,6 +1046,8 @@ DriftSecretUnder(CfgResolved *res, const char *path, int pathlen)
 	return false;
 }
 
+static bool DriftRawSame(Drift *d, const char *path, int pathlen);
+
 /* A differing leaf of a cluster resolved in full: find its fix and emit it. */
 static void
 DriftSlowLeaf(void *arg, const char *path, int pathlen, CfgDiffKind kind,
@@ -1077,18 +1081,98 @@ DriftSlowLeaf(void *arg, const char *path, int pathlen, CfgDiffKind kind,
 	DriftEmit(d, path, pathlen, kind, left, right,
 			  left && DriftSecretUnder(d->res[0], path, pathlen),
 			  right && DriftSecretUnder(d->res[1], path, pathlen),
-			  fix, DriftReason(d, path, pathlen, true));
+			  fix, DriftRawSame(d, path, pathlen) ? "template" : DriftReason(d, path, pathlen, true));
+}
+
+/*
+ * Does the leaf at path hold the same stored value on both sides (so that
+ * it differs only as its templates render)?
+ */
+static bool
+TplLooksTemplated(JsonbValue *v)
+{
+	return memmem(v->val.string.val, v->val.string.len, "${", 2) != NULL;
+}
+
+static bool
+DriftRawSame(Drift *d, const char *path, int pathlen)
+{
+	JsonbValue *v[2];
+
+	if (d->raw[0] == NULL || d->raw[1] == NULL)
+		return false;
+	for (int side = 0; side < 2; side++)
+	{
+		JsonbContainer *c = &d->raw[side]->root;
+		const char *p = path + d->Flen + (pathlen > d->Flen ? 1 : 0);
+		const char *end = path + pathlen;
+		JsonbValue	top;
+
+		if (pathlen == d->Flen)
+		{
+			if (JB_ROOT_IS_SCALAR(d->raw[side]))
+				JsonbExtractScalar(c, &top);
+			else
+			{
+				top.type = jbvBinary;
+				top.val.binary.data = c;
+				top.val.binary.len = VARSIZE(d->raw[side]) - VARHDRSZ;
+			}
+			v[side] = palloc(sizeof(JsonbValue));
+			*v[side] = top;
+			continue;
+		}
+		v[side] = NULL;
+		while (c != NULL && JsonContainerIsObject(c))
+		{
+			const char *dot = memchr(p, '.', end - p);
+			int			len = (dot ? dot : end) - p;
+
+			v[side] = getKeyJsonValueFromContainer(c, p, len, NULL);
+			if (v[side] == NULL || dot == NULL)
+				break;
+			c = v[side]->type == jbvBinary ? v[side]->val.binary.data : NULL;
+			v[side] = NULL;
+			p = dot + 1;
+		}
+		if (v[side] == NULL)
+			return false;
+	}
+	if (v[0]->type != v[1]->type)
+		return false;
+	if (v[0]->type == jbvString)
+		return v[0]->val.string.len == v[1]->val.string.len &&
+			memcmp(v[0]->val.string.val, v[1]->val.string.val, v[0]->val.string.len) == 0 &&
+			TplLooksTemplated(v[0]);
+	if (v[0]->type == jbvBinary)
+		return compareJsonbContainers(v[0]->val.binary.data, v[1]->val.binary.data) == 0;
+	return false;
 }
 
 static void
 DriftSlow(Drift *d)
 {
 	Jsonb	   *j[2];
+	bool		templated = false;
 
+	for (int i = 0; i < d->nrows && !templated; i++)
+		templated = d->rows[i].r.value && CfgJsonbMayHaveTemplate(d->rows[i].r.value);
 	for (int side = 0; side < 2; side++)
 	{
 		d->res[side] = DriftResolveSide(d, side, NULL, 0, NULL, false);
-		j[side] = DriftNodeJsonb(d->res[side], d->F, d->Flen);
+		d->raw[side] = NULL;
+		if (templated)
+		{
+			/* compare rendered values; remember the raw ones for the reason */
+			d->raw[side] = DriftNodeJsonb(d->res[side], d->F, d->Flen);
+			d->res[side]->service = d->cur->name;
+			d->res[side]->may_template = true;
+			CfgRenderResolved(CfgRenderStart(d->names[side], d->provider, NULL),
+							  d->res[side], d->F, d->Flen);
+			j[side] = CfgRenderedValueAt(d->res[side], d->F, d->Flen);
+		}
+		else
+			j[side] = DriftNodeJsonb(d->res[side], d->F, d->Flen);
 	}
 	CfgDiffAt(d->F, d->Flen, j[0], j[1], DriftSlowLeaf, d);
 }
@@ -1882,6 +1966,8 @@ DriftObservedService(ObservedDiff *od, const char *env, const char *svc, const c
 	Jsonb	   *empty = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
 
 	od->res = CfgResolve(env, svc, provider, NULL, 0);
+	if (od->res->may_template)
+		CfgRenderResolved(CfgRenderStart(env, provider, NULL), od->res, NULL, 0);
 	declared = CfgNodeToJsonb(od->res->root);
 	CfgDiffJsonb(declared, observed, DriftObservedLeaf, od);
 	CfgDiffJsonb(empty, observed, DriftCountLeaf, od);

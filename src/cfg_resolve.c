@@ -439,11 +439,7 @@ CfgGetCommon(FunctionCallInfo fcinfo, char **pathout)
 				 errmsg("path must not be null")));
 	path = PG_GETARG_CFGPATH_PP(2);
 	provider = CfgArgTextOrNull(fcinfo, 3);
-	if (PG_ARGISNULL(6))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("render must not be null")));
-	render = PG_GETARG_BOOL(6);
+	render = PG_ARGISNULL(6) || PG_GETARG_BOOL(6);	/* NULL: the default */
 
 	if (PG_ARGISNULL(4))
 		value = CfgGetValue(env, svc, CFGPATH_DATA(path), CFGPATH_LEN(path), provider, render);
@@ -634,11 +630,7 @@ cfgmgr_resolve(PG_FUNCTION_ARGS)
 	Jsonb	   *value;
 	bool		render;
 
-	if (PG_ARGISNULL(4))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("render must not be null")));
-	render = PG_GETARG_BOOL(4);
+	render = PG_ARGISNULL(4) || PG_GETARG_BOOL(4);	/* NULL: the default */
 	if (!PG_ARGISNULL(3))
 	{
 		char	   *as_of = CfgArgText(fcinfo, 3, "as_of");

@@ -378,12 +378,75 @@ cfgmgr_drop_constraint(PG_FUNCTION_ARGS)
  */
 
 /*
- * All violations of (schema, constraints) by the resolved configuration of
- * (env, svc, provider).  schema may be NULL.
+ * Is (env, provider) a deployment the provider's rules apply to at commit:
+ * is env, or an ancestor, a target of the provider, and has it rules?
+ */
+static CfgProvider *
+CfgRulesAtCommit(CfgCatalog *cat, CfgEnv *env, const char *provider)
+{
+	CfgProvider *prov;
+	CfgEnv	   *chain[CFG_MAX_DEPTH];
+	int			n;
+
+	if (provider == NULL)
+		return NULL;
+	prov = CfgLookupProvider(cat, provider, true);
+	if (prov == NULL || prov->rules == NULL)
+		return NULL;
+	n = CfgEnvChain(cat, env, chain);
+	return CfgTargetVariables(cat, chain, n, provider) ? prov : NULL;
+}
+
+/*
+ * Render a resolution's templates.  Returns NULL when it rendered;
+ * otherwise the error (after rolling back the subtransaction it ran in)
+ * and *path the value whose rendering failed.
+ */
+static ErrorData *
+CfgTryRender(CfgEnv *env, const char *provider, CfgResolved *res, char **path)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	CfgRenderCtx *ctx = CfgRenderStart(env->name, provider, NULL);
+	ErrorData  *edata = NULL;
+
+	*path = NULL;
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		CfgRenderResolved(ctx, res, NULL, 0);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		*path = CfgRenderErrorPath(ctx);
+	}
+	PG_END_TRY();
+	return edata;
+}
+
+/*
+ * All violations of (schema, constraints, the provider's rules) by the
+ * resolved, rendered configuration of (env, svc, provider).  schema may be
+ * NULL.  At commit (at_commit) the provider's rules apply only to a target
+ * of the provider, a configuration that cannot be rendered for want of a
+ * provider or target variable is not checked (it is not deployed there),
+ * and other template errors are raised; validate() reports them as
+ * violations of keyword "template" and applies the rules of the provider
+ * asked for.
  */
 static List *
 CfgValidateConfig(CfgCatalog *cat, CfgEnv *env, CfgService *svc, const char *provider,
-				  Jsonb *schema, List *constraints)
+				  Jsonb *schema, List *constraints, bool at_commit, bool templated)
 {
 	CfgResolved *res;
 	Jsonb	   *doc;
@@ -392,6 +455,18 @@ CfgValidateConfig(CfgCatalog *cat, CfgEnv *env, CfgService *svc, const char *pro
 	ListCell   *lc;
 	int			i;
 	bool		stored = false;
+	CfgProvider *rules;
+
+	if (at_commit)
+		rules = CfgRulesAtCommit(cat, env, provider);
+	else
+	{
+		rules = provider ? CfgLookupProvider(cat, provider, false) : NULL;
+		if (rules != NULL && rules->rules == NULL)
+			rules = NULL;
+	}
+	if (at_commit && schema == NULL && constraints == NIL && rules == NULL && !templated)
+		return NIL;				/* nothing applies */
 
 	res = CfgResolve(env->name, svc->name, provider, NULL, 0);
 	/* an environment that stores nothing for the service has no configuration */
@@ -399,6 +474,34 @@ CfgValidateConfig(CfgCatalog *cat, CfgEnv *env, CfgService *svc, const char *pro
 		stored = res->rows[i].level >= 0;
 	if (!stored)
 		return NIL;
+	if (res->may_template)
+	{
+		char	   *path;
+		ErrorData  *edata = CfgTryRender(env, provider, res, &path);
+
+		if (edata != NULL)
+		{
+			CfgViolation *v;
+
+			if (at_commit && cfg_render_unbound)
+				return NIL;
+			if (at_commit)
+				ereport(ERROR,
+						(errcode(edata->sqlerrcode),
+						 provider ?
+						 errmsg("configuration of service \"%s\" in environment \"%s\" for provider \"%s\" cannot be rendered: %s",
+								svc->name, env->name, provider, edata->message) :
+						 errmsg("configuration of service \"%s\" in environment \"%s\" cannot be rendered: %s",
+								svc->name, env->name, edata->message),
+						 edata->detail ? errdetail("%s", edata->detail) : 0,
+						 edata->hint ? errhint("%s", edata->hint) : 0));
+			v = palloc(sizeof(CfgViolation));
+			v->path = path ? path : "";
+			v->keyword = "template";
+			v->message = edata->message;
+			return list_make1(v);
+		}
+	}
 	doc = CfgNodeToJsonb(res->root);
 	if (schema != NULL)
 	{
@@ -412,6 +515,23 @@ CfgValidateConfig(CfgCatalog *cat, CfgEnv *env, CfgService *svc, const char *pro
 
 			v->path = e->instance_path;
 			v->keyword = e->keyword;
+			v->message = e->message;
+			result = lappend(result, v);
+		}
+	}
+	if (rules != NULL)
+	{
+		CfgSchema  *compiled = CfgSchemaGetCached(rules->rules);
+
+		errors = NIL;
+		(void) CfgSchemaValidate(compiled, doc, &errors);
+		foreach(lc, errors)
+		{
+			CfgSchemaError *e = lfirst(lc);
+			CfgViolation *v = palloc(sizeof(CfgViolation));
+
+			v->path = e->instance_path;
+			v->keyword = psprintf("%s:%s", rules->name, e->keyword);
 			v->message = e->message;
 			result = lappend(result, v);
 		}
@@ -438,6 +558,10 @@ CfgValidateConfig(CfgCatalog *cat, CfgEnv *env, CfgService *svc, const char *pro
 static int
 CfgViolationCode(CfgViolation *v)
 {
+	const char *colon = strchr(v->keyword, ':');
+
+	if (colon != NULL && strncmp(v->keyword, "constraint:", 11) != 0)
+		return ERRCODE_CFGMGR_CONSTRAINT_VIOLATION;	/* a provider's rule */
 	if (strcmp(v->keyword, "type") == 0)
 		return ERRCODE_CFGMGR_INVALID_PARAMETER_TYPE;
 	if (strcmp(v->keyword, "required") == 0 || strcmp(v->keyword, "dependentRequired") == 0)
@@ -502,7 +626,7 @@ cfgmgr_validate(PG_FUNCTION_ARGS)
 		CfgCheckProvider(cat, provider);
 	InitMaterializedSRF(fcinfo, 0);
 	violations = CfgValidateConfig(cat, env, svc, provider, CfgServiceSchema(svc->id, NULL),
-								   CfgServiceConstraints(svc->id));
+								   CfgServiceConstraints(svc->id), false, true);
 	foreach(lc, violations)
 	{
 		CfgViolation *v = lfirst(lc);
@@ -573,6 +697,56 @@ CfgAllProviders(CfgCatalog *cat)
  * generation.  new_schema, when not NULL, is used instead of the
  * registered schema (register_schema checks a schema before it counts).
  */
+/*
+ * Does any stored value of the service hold a template?  (An index probe
+ * of entry_templated, remembered for the transaction: the commit-time
+ * check runs after the transaction's writes.)
+ */
+static HTAB *templated_htab = NULL;
+static LocalTransactionId templated_lxid = InvalidLocalTransactionId;
+
+typedef struct TemplatedEnt
+{
+	int32		svc_id;
+	bool		templated;
+} TemplatedEnt;
+
+static bool
+CfgServiceTemplated(int32 svc_id)
+{
+	TemplatedEnt *t;
+	bool		found;
+
+	if (templated_htab == NULL || templated_lxid != MyProc->lxid)
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(int32);
+		ctl.entrysize = sizeof(TemplatedEnt);
+		ctl.hcxt = TopTransactionContext;
+		templated_htab = hash_create("cfgmgr templated services", 16, &ctl,
+									 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		templated_lxid = MyProc->lxid;
+	}
+	t = hash_search(templated_htab, &svc_id, HASH_ENTER, &found);
+	if (!found)
+	{
+		Datum		arg = Int32GetDatum(svc_id);
+		Oid			type = INT4OID;
+		bool		isnull;
+
+		CfgSpiConnect();
+		CfgSpiExec("SELECT EXISTS (SELECT FROM cfgmgr.entry e"
+				   " WHERE e.service_id OPERATOR(pg_catalog.=) $1 AND cfgmgr.has_template(e.value))",
+				   1, &type, &arg, NULL, true, SPI_OK_SELECT);
+		t->templated = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+												  1, &isnull));
+		SPI_finish();
+	}
+	return t->templated;
+}
+
 typedef struct DoneKey
 {
 	int32		env_id;
@@ -592,11 +766,12 @@ CfgValidateReach(CfgCatalog *cat, CfgEnv *env, CfgService *svc, List *providers,
 {
 	Jsonb	   *schema = new_schema ? new_schema : CfgServiceSchema(svc->id, NULL);
 	List	   *constraints = CfgServiceConstraints(svc->id);
+	bool		templated = CfgServiceTemplated(svc->id);
 	List	   *envs;
 	ListCell   *le,
 			   *lp;
 
-	if (schema == NULL && constraints == NIL)
+	if (schema == NULL && constraints == NIL && !templated && !CfgAnyProviderRules(cat))
 		return;
 	envs = CfgSubtree(cat, env);
 	foreach(le, envs)
@@ -625,7 +800,7 @@ CfgValidateReach(CfgCatalog *cat, CfgEnv *env, CfgService *svc, List *providers,
 				d->gen = CfgCacheGeneration();
 			}
 			CHECK_FOR_INTERRUPTS();
-			violations = CfgValidateConfig(cat, e, svc, p, schema, constraints);
+			violations = CfgValidateConfig(cat, e, svc, p, schema, constraints, true, templated);
 			if (violations != NIL)
 				CfgRaiseViolations(e, svc, p, violations, context);
 		}
@@ -662,9 +837,13 @@ CfgValidatedServices(CfgCatalog *cat)
 	uint64		i;
 
 	CfgSpiConnect();
-	CfgSpiExec("SELECT service_id FROM cfgmgr.service_schema"
-			   " UNION SELECT service_id FROM cfgmgr.service_constraint",
-			   0, NULL, NULL, NULL, true, SPI_OK_SELECT);
+	if (CfgAnyProviderRules(cat))
+		CfgSpiExec("SELECT id FROM cfgmgr.service", 0, NULL, NULL, NULL, true, SPI_OK_SELECT);
+	else
+		CfgSpiExec("SELECT service_id FROM cfgmgr.service_schema"
+				   " UNION SELECT service_id FROM cfgmgr.service_constraint"
+				   " UNION SELECT e.service_id FROM cfgmgr.entry e WHERE cfgmgr.has_template(e.value)",
+				   0, NULL, NULL, NULL, true, SPI_OK_SELECT);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
@@ -714,7 +893,8 @@ cfgmgr_validate_at_commit(PG_FUNCTION_ARGS)
 
 		if (env == NULL || svc == NULL)
 			return PointerGetDatum(NULL);	/* dropped meanwhile */
-		if (svc->schema_version == 0 && !svc->has_constraints)
+		if (svc->schema_version == 0 && !svc->has_constraints &&
+			!CfgAnyProviderRules(cat) && !CfgServiceTemplated(svc_id))
 			return PointerGetDatum(NULL);	/* nothing to validate against */
 		/* fast exit: this configuration was validated at this generation */
 		memset(&key, 0, sizeof(key));
@@ -752,7 +932,26 @@ cfgmgr_validate_at_commit(PG_FUNCTION_ARGS)
 
 			if (svc)
 				CfgValidateReach(cat, env, svc, CfgAllProviders(cat), CfgDoneTable(),
-								 "The environment's new parent changes what it inherits.", NULL);
+								 "The environment's new parent or labels change what it resolves to.", NULL);
+		}
+	}
+	else if (strcmp(relname, "target") == 0)
+	{
+		int32		env_id = DatumGetInt32(heap_getattr(tup, 1, desc, &isnull));
+		char	   *provider = TextDatumGetCString(heap_getattr(tup, 2, desc, &isnull));
+		CfgEnv	   *env = CfgLookupEnvById(cat, env_id);
+		ListCell   *lc;
+
+		if (env == NULL || !CfgProviderExists(cat, provider))
+			return PointerGetDatum(NULL);
+		foreach(lc, CfgValidatedServices(cat))
+		{
+			CfgService *svc = CfgLookupServiceById(cat, lfirst_int(lc));
+
+			if (svc)
+				CfgValidateReach(cat, env, svc, list_make1(provider), CfgDoneTable(),
+								 "The target's variables change what its configurations render to, and the provider's rules apply to its configurations.",
+								 NULL);
 		}
 	}
 	else if (strcmp(relname, "service_constraint") == 0)

@@ -977,6 +977,18 @@ CfgRenderResolved(CfgRenderCtx *ctx, CfgResolved *res, const char *path, int pat
 }
 
 /*
+ * After an error: the path of the outermost value being rendered (what a
+ * validation reports), or NULL.
+ */
+char *
+CfgRenderErrorPath(CfgRenderCtx *ctx)
+{
+	if (ctx->depth == 0)
+		return NULL;
+	return pnstrdup(ctx->stack[0].path, ctx->stack[0].pathlen);
+}
+
+/*
  * The rendered value at path in res after CfgRenderResolved(ctx, res,
  * path): also below a leaf that rendered to an object.  NULL if none.
  */

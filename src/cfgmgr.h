@@ -88,6 +88,7 @@ extern CfgService *CfgLookupServiceById(CfgCatalog *cat, int32 id);
 extern bool CfgProviderExists(CfgCatalog *cat, const char *name);
 extern void CfgCheckProvider(CfgCatalog *cat, const char *name);
 extern CfgProvider *CfgLookupProvider(CfgCatalog *cat, const char *name, bool missing_ok);
+extern bool CfgAnyProviderRules(CfgCatalog *cat);
 #define CFG_MAX_DEPTH 1000		/* levels in an environment chain */
 extern int	CfgEnvChain(CfgCatalog *cat, CfgEnv *env, CfgEnv **chain);
 extern Jsonb *CfgTargetVariables(CfgCatalog *cat, CfgEnv **chain, int n,
@@ -280,6 +281,7 @@ extern void CfgTemplateCheckValue(Jsonb *value, const char *service, const char 
 extern CfgRenderCtx *CfgRenderStart(const char *env, const char *provider, const char *as_of);
 extern void CfgRenderResolved(CfgRenderCtx *ctx, CfgResolved *res, const char *path,
 							  int pathlen);
+extern char *CfgRenderErrorPath(CfgRenderCtx *ctx);
 extern Jsonb *CfgRenderedValueAt(CfgResolved *res, const char *path, int pathlen);
 extern Jsonb *CfgRenderValue(CfgRenderCtx *ctx, const char *service, const char *path,
 							 int pathlen, Jsonb *value, bool secret);

@@ -55,7 +55,10 @@ COMMENT ON FUNCTION cfgmgr.validate_at_commit() IS 'deferred constraint trigger:
 CREATE CONSTRAINT TRIGGER entry_validate AFTER INSERT OR UPDATE OR DELETE ON cfgmgr.entry
 	DEFERRABLE INITIALLY DEFERRED
 	FOR EACH ROW EXECUTE FUNCTION cfgmgr.validate_at_commit();
-CREATE CONSTRAINT TRIGGER environment_validate AFTER UPDATE OF parent_id ON cfgmgr.environment
+CREATE CONSTRAINT TRIGGER environment_validate AFTER UPDATE OF parent_id, labels ON cfgmgr.environment
+	DEFERRABLE INITIALLY DEFERRED
+	FOR EACH ROW EXECUTE FUNCTION cfgmgr.validate_at_commit();
+CREATE CONSTRAINT TRIGGER target_validate AFTER INSERT OR UPDATE OR DELETE ON cfgmgr.target
 	DEFERRABLE INITIALLY DEFERRED
 	FOR EACH ROW EXECUTE FUNCTION cfgmgr.validate_at_commit();
 CREATE CONSTRAINT TRIGGER service_constraint_validate AFTER INSERT OR UPDATE ON cfgmgr.service_constraint
