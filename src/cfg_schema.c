@@ -878,6 +878,12 @@ cfgmgr_validate_at_commit(PG_FUNCTION_ARGS)
 	desc = RelationGetDescr(rel);
 	relname = RelationGetRelationName(rel);
 	tup = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+	/*
+	 * Fired for a row of the catalog (immediately, with SET CONSTRAINTS):
+	 * its statement's invalidation has not run yet.
+	 */
+	if (strcmp(relname, "entry") != 0)
+		CfgInvalidateLocal(true);
 	cat = CfgGetCatalog();
 
 	if (strcmp(relname, "entry") == 0)

@@ -22,3 +22,24 @@ COMMENT ON FUNCTION cfgmgr.has_template(jsonb) IS 'true when the value may hold 
 
 CREATE INDEX entry_templated ON cfgmgr.entry (service_id, env_id)
 	WHERE cfgmgr.has_template(value);
+
+-- Labels are what ${env.<label>} reads; changing them re-renders (and, at
+-- commit, re-validates) the environment's configurations and those below.
+CREATE FUNCTION cfgmgr.set_labels(env text, labels jsonb) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF env IS NULL THEN
+		RAISE EXCEPTION 'environment name must not be null' USING ERRCODE = '22004';
+	END IF;
+	IF labels IS NULL OR jsonb_typeof(labels) <> 'object' THEN
+		RAISE EXCEPTION 'labels of environment "%" must be a JSON object', env USING ERRCODE = '22023';
+	END IF;
+	UPDATE cfgmgr.environment e SET labels = set_labels.labels
+	 WHERE e.name OPERATOR(pg_catalog.=) set_labels.env AND e.dropped_at IS NULL;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'environment "%" does not exist', env USING ERRCODE = 'CM006';
+	END IF;
+	PERFORM cfgmgr.current_changeset();
+END
+$$;
+COMMENT ON FUNCTION cfgmgr.set_labels(text, jsonb) IS 'replaces the labels of an environment (read by ${env.<label>} templates)';
