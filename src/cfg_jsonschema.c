@@ -33,7 +33,10 @@
  * that uses them.  The dynamic scope for "$dynamicRef" is a stack of
  * schema resources, kept only when the schema uses "$dynamicRef".
  * Messages never contain string values of the document (they may be
- * secrets); property names and limits from the schema are fine.
+ * secrets); property names and limits from the schema are fine.  A schema
+ * object with the annotation "x-message" (a string) that fails has its
+ * errors collapsed to one per instance path, carrying that text instead
+ * (ApplyMessage); fail-fast validation is unaffected.
  *
  * Caching.  CfgSchemaGetCached keeps up to CFG_SCHEMA_CACHE_MAX compiled
  * schemas per backend, keyed by the schema bytes, in a context under
@@ -457,6 +460,8 @@ struct CfgNode
 								 * NULL when it behaves like $ref */
 	CfgNode    *uneval_props;
 	CfgNode    *uneval_items;
+
+	const char *message;		/* "x-message": replaces this node's errors */
 };
 
 struct CfgSchema
@@ -2454,6 +2459,19 @@ Compile(CfgCompile *cc, CfgLoc *loc)
 		return node;
 	}
 
+	/* cfgmgr's annotation: a friendly message for this schema's errors */
+	{
+		JsonbValue *xm = getKeyJsonValueFromContainer(loc->val.val.binary.data,
+													  "x-message", 9, NULL);
+
+		if (xm != NULL)
+		{
+			if (xm->type != jbvString)
+				SchemaError(loc, "x-message", "\"x-message\" must be a string");
+			node->message = pnstrdup(xm->val.string.val, xm->val.string.len);
+		}
+	}
+
 	for (int kw = 0; kw < KW_COUNT; kw++)
 	{
 		char	   *full;
@@ -3650,6 +3668,52 @@ EvalBody(VState *st, CfgNode *n, const JsonbValue *v, CfgAnnot *ann)
 }
 
 /*
+ * "x-message": node n failed and reported the errors from index before on
+ * in *st->errors.  Keep one error per instance path among them (the first
+ * reported there, with its keyword and schema path) and give it n's
+ * message.  Nested x-message nodes have collapsed their own errors first,
+ * so the outermost failing one decides the text.
+ */
+static void
+ApplyMessage(VState *st, const CfgNode *n, int before)
+{
+	MemoryContext old = MemoryContextSwitchTo(st->errcxt);
+	List	   *added = NIL;
+	List	   *errors = *st->errors;
+	ListCell   *lc;
+
+	for (int i = before; i < list_length(errors); i++)
+		added = lappend(added, list_nth(errors, i));
+	errors = list_truncate(errors, before);
+	if (added == NIL)
+	{
+		/* a failure without a report of its own: still say why */
+		CfgSchemaError *e = palloc(sizeof(CfgSchemaError));
+
+		e->instance_path = PathString(st);
+		e->keyword = pstrdup("x-message");
+		e->schema_path = LocString(n->loc, "x-message");
+		e->message = pstrdup(n->message);
+		errors = lappend(errors, e);
+	}
+	foreach(lc, added)
+	{
+		CfgSchemaError *e = lfirst(lc);
+		bool		seen = false;
+
+		for (int i = before; i < list_length(errors) && !seen; i++)
+			seen = strcmp(((CfgSchemaError *) list_nth(errors, i))->instance_path,
+						  e->instance_path) == 0;
+		if (seen)
+			continue;
+		e->message = pstrdup(n->message);
+		errors = lappend(errors, e);
+	}
+	*st->errors = errors;
+	MemoryContextSwitchTo(old);
+}
+
+/*
  * Apply node n to value v.  A collects the annotations (evaluated
  * properties/items) for an enclosing unevaluated* keyword, or is NULL
  * when nobody needs them.
@@ -3661,6 +3725,7 @@ EvalNode(VState *st, CfgNode *n, const JsonbValue *v, CfgAnnot *A)
 	bool		pushed = false;
 	CfgAnnot	local;
 	CfgAnnot   *ann = A;
+	int			before;
 
 	if (n->kind == NODE_TRUE)
 		return true;
@@ -3693,7 +3758,10 @@ EvalNode(VState *st, CfgNode *n, const JsonbValue *v, CfgAnnot *A)
 		AnnotInit(&local, v->type == jbvBinary ? JsonContainerSize(v->val.binary.data) : 0);
 		ann = &local;
 	}
+	before = (n->message && st->report) ? list_length(*st->errors) : -1;
 	ok = EvalBody(st, n, v, ann);
+	if (!ok && before >= 0)
+		ApplyMessage(st, n, before);
 	if (ok && ann != A)
 		AnnotMerge(A, ann);
 	if (pushed)
