@@ -835,6 +835,7 @@ CfgValidatedServices(CfgCatalog *cat)
 {
 	List	   *result = NIL;
 	uint64		i;
+	MemoryContext caller = CurrentMemoryContext;
 
 	CfgSpiConnect();
 	if (CfgAnyProviderRules(cat))
@@ -848,8 +849,10 @@ CfgValidatedServices(CfgCatalog *cat)
 	{
 		bool		isnull;
 		int32		id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+		MemoryContext old = MemoryContextSwitchTo(caller);	/* outlives SPI */
 
 		result = lappend_int(result, id);
+		MemoryContextSwitchTo(old);
 	}
 	SPI_finish();
 	return result;

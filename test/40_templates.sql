@@ -44,7 +44,7 @@ SELECT is(cfgmgr.render('no placeholders', 't40_prod', 't40_svc'), 'no placehold
 -- ---------------------------------------------------------------------
 SELECT cfgmgr.set_many('t40_base', 't40_svc', '{
 	"port": 5432, "on": true, "nothing": null, "pool": {"max": 10, "min": 2}, "hosts": ["a", "b"],
-	"bucket": "acme-${env.name}-${env.team}",
+	"store": "acme-${env.name}-${env.team}",
 	"region": "${provider.region:-local}",
 	"port_ref": "${ref:port}", "on_ref": "${ref:on}", "null_ref": "${ref:nothing}",
 	"pool_ref": "${ref:pool}", "hosts_ref": "${ref:hosts}", "max_ref": "${ref:pool_ref.max}",
@@ -52,8 +52,8 @@ SELECT cfgmgr.set_many('t40_base', 't40_svc', '{
 	"list": ["${env.name}", {"k": "${ref:port}"}, 3],
 	"escaped": "$${literal}"}') IS NOT NULL AS ok \gset
 SELECT cfgmgr.set('t40_base', 't40_db', 'host', '"db-${env.name}.internal"') IS NOT NULL AS ok \gset
-SELECT is(cfgmgr.get('t40_prod', 't40_svc', 'bucket'), '"acme-t40_prod-core"', 'get renders');
-SELECT is(cfgmgr.get('t40_prod', 't40_svc', 'bucket', render => false), '"acme-${env.name}-${env.team}"',
+SELECT is(cfgmgr.get('t40_prod', 't40_svc', 'store'), '"acme-t40_prod-core"', 'get renders');
+SELECT is(cfgmgr.get('t40_prod', 't40_svc', 'store', render => false), '"acme-${env.name}-${env.team}"',
 	'get with render => false shows the stored template');
 SELECT is(cfgmgr.get('t40_prod', 't40_svc', 'port_ref'), '5432', 'exactly one reference takes a number''s type');
 SELECT is(cfgmgr.get('t40_prod', 't40_svc', 'on_ref'), 'true', '... a boolean''s');
@@ -70,7 +70,7 @@ SELECT is(cfgmgr.get('t40_prod', 't40_svc', 'escaped'), '"${literal}"', 'the esc
 SELECT is(cfgmgr.get('t40_prod', 't40_svc', 'region'), '"local"', 'neutral: the default');
 SELECT is(cfgmgr.get('t40_prod', 't40_svc', 'region', 'aws'), '"us-east-1"', 'for aws: the target variable');
 SELECT is(cfgmgr.get('t40_eu', 't40_svc', 'region', 'aws'), '"eu-west-1"', 'for aws in a child: its own target variable');
-SELECT is(cfgmgr.get('t40_stg', 't40_svc', 'bucket'), '"acme-t40_stg-payments"', 'each environment renders its own');
+SELECT is(cfgmgr.get('t40_stg', 't40_svc', 'store'), '"acme-t40_stg-payments"', 'each environment renders its own');
 SELECT is(cfgmgr.resolve('t40_prod', 't40_svc') #> '{}', cfgmgr.resolve('t40_prod', 't40_svc'), 'resolve is a document');
 SELECT is((SELECT count(*)::int FROM jsonb_each(cfgmgr.resolve('t40_prod', 't40_svc')) r
 			WHERE r.value IS DISTINCT FROM cfgmgr.get('t40_prod', 't40_svc', r.key::cfgmgr.cfgpath)), 0,
@@ -86,26 +86,26 @@ SELECT is(cfgmgr.render('${ref:t40_db.host}', 't40_eu', 't40_svc'), 'db-t40_eu.i
 SELECT is(cfgmgr.render('${ref:pool.max}', 't40_prod', 't40_svc'), '10', 'a first label that is no service: this service');
 
 -- explain and provenance
-SELECT results_eq($$SELECT source, value, winner FROM cfgmgr.explain('t40_prod', 't40_svc', 'bucket')$$,
+SELECT results_eq($$SELECT source, value, winner FROM cfgmgr.explain('t40_prod', 't40_svc', 'store')$$,
 	$$VALUES ('value', '"acme-${env.name}-${env.team}"'::jsonb, true), ('template', '"acme-t40_prod-core"'::jsonb, true)$$,
 	'explain: the stored template, then the rendered value (source template)');
-SELECT is((SELECT environment FROM cfgmgr.explain('t40_prod', 't40_svc', 'bucket') WHERE source = 'template'), 't40_prod',
+SELECT is((SELECT environment FROM cfgmgr.explain('t40_prod', 't40_svc', 'store') WHERE source = 'template'), 't40_prod',
 	'the template row names the environment rendered for');
 SELECT is_empty($$SELECT * FROM cfgmgr.explain('t40_prod', 't40_svc', 'port') WHERE source = 'template'$$,
 	'no template row for a plain value');
-SELECT is((SELECT value FROM cfgmgr.provenance('t40_prod', 't40_svc') WHERE path = 'bucket'), '"acme-t40_prod-core"',
+SELECT is((SELECT value FROM cfgmgr.provenance('t40_prod', 't40_svc') WHERE path = 'store'), '"acme-t40_prod-core"',
 	'provenance shows rendered values');
-SELECT is((SELECT environment FROM cfgmgr.provenance('t40_prod', 't40_svc') WHERE path = 'bucket'), 't40_base',
+SELECT is((SELECT environment FROM cfgmgr.provenance('t40_prod', 't40_svc') WHERE path = 'store'), 't40_base',
 	'... and where the template is stored');
 
 -- export
-SELECT matches(cfgmgr.export_yaml('t40_prod', 't40_svc'), 'bucket: acme-t40_prod-core', 'export_yaml resolved renders');
+SELECT matches(cfgmgr.export_yaml('t40_prod', 't40_svc'), 'store: acme-t40_prod-core', 'export_yaml resolved renders');
 SELECT matches(cfgmgr.export_yaml('t40_prod', 't40_svc', resolved => false), '^\{\}', 'export of own entries: prod stores none');
 SELECT matches(cfgmgr.export_yaml('t40_base', 't40_svc', resolved => false), 'env.name', 'export of own entries keeps templates');
 
 -- caches follow labels and targets
 SELECT cfgmgr.set_labels('t40_prod', '{"team": "platform", "zone": 3}') IS NULL AS ok \gset
-SELECT is(cfgmgr.get('t40_prod', 't40_svc', 'bucket'), '"acme-t40_prod-platform"', 'a label change re-renders');
+SELECT is(cfgmgr.get('t40_prod', 't40_svc', 'store'), '"acme-t40_prod-platform"', 'a label change re-renders');
 UPDATE cfgmgr.target SET variables = variables || '{"region": "us-west-2"}'
  WHERE env_id = (SELECT id FROM cfgmgr.environment WHERE name = 't40_prod');
 SELECT is(cfgmgr.get('t40_prod', 't40_svc', 'region', 'aws'), '"us-west-2"', 'a target change re-renders');
@@ -225,9 +225,9 @@ SELECT results_eq($$SELECT path, keyword FROM cfgmgr.validate('t40_prod', 't40_d
 SELECT is_empty($$SELECT * FROM cfgmgr.validate('t40_eu', 't40_db', 'gcp') WHERE keyword <> 'template'$$,
 	'no rules, no violations');
 SELECT cfgmgr.unset('t40_base', 't40_db', 'pv') IS NOT NULL AS ok \gset
-UPDATE cfgmgr.provider SET rules = '{"properties": {"bucket": {"type": "string", "pattern": "^[a-z0-9-]+$"}}}' WHERE name = 'gcp';
+UPDATE cfgmgr.provider SET rules = '{"properties": {"store": {"type": "string", "pattern": "^[a-z0-9-]+$"}}}' WHERE name = 'gcp';
 SELECT results_eq($$SELECT path, keyword FROM cfgmgr.validate('t40_prod', 't40_svc', 'gcp')$$,
-	$$VALUES ('/bucket', 'gcp:pattern')$$, 'validate applies the provider''s rules to the rendered configuration');
+	$$VALUES ('/store', 'gcp:pattern')$$, 'validate applies the provider''s rules to the rendered configuration');
 SELECT is_empty($$SELECT * FROM cfgmgr.validate('t40_prod', 't40_svc', 'aws') WHERE keyword LIKE 'gcp:%'$$,
 	'other providers'' rules do not apply');
 SAVEPOINT r;
@@ -243,16 +243,16 @@ SET CONSTRAINTS ALL DEFERRED;
 -- drift: the same template rendered differently is expected
 -- ---------------------------------------------------------------------
 SELECT results_eq($$SELECT path, kind, expected, reason FROM cfgmgr.drift('t40_prod', 't40_stg', 't40_svc')
-					 WHERE path IN ('bucket', 'url')$$,
-	$$VALUES ('bucket', 'changed', true, 'template'), ('url', 'changed', true, 'template')$$,
+					 WHERE path IN ('store', 'url')$$,
+	$$VALUES ('store', 'changed', true, 'template'), ('url', 'changed', true, 'template')$$,
 	'drift: template-only differences are expected (reason template)');
-SELECT is((SELECT left_value FROM cfgmgr.drift('t40_prod', 't40_stg', 't40_svc') WHERE path = 'bucket'),
+SELECT is((SELECT left_value FROM cfgmgr.drift('t40_prod', 't40_stg', 't40_svc') WHERE path = 'store'),
 	'"acme-t40_prod-platform"', 'drift compares rendered values');
-SELECT cfgmgr.set('t40_stg', 't40_svc', 'bucket', '"acme-${env.name}-other"') IS NOT NULL AS ok \gset
-SELECT results_eq($$SELECT kind, expected FROM cfgmgr.drift('t40_prod', 't40_stg', 't40_svc') WHERE path = 'bucket'$$,
+SELECT cfgmgr.set('t40_stg', 't40_svc', 'store', '"acme-${env.name}-other"') IS NOT NULL AS ok \gset
+SELECT results_eq($$SELECT kind, expected FROM cfgmgr.drift('t40_prod', 't40_stg', 't40_svc') WHERE path = 'store'$$,
 	$$VALUES ('changed', false)$$, 'different templates: unexpected drift');
-SELECT cfgmgr.set('t40_stg', 't40_svc', 'bucket', '"acme-t40_prod-platform"') IS NOT NULL AS ok \gset
-SELECT is_empty($$SELECT * FROM cfgmgr.drift('t40_prod', 't40_stg', 't40_svc') WHERE path = 'bucket'$$,
+SELECT cfgmgr.set('t40_stg', 't40_svc', 'store', '"acme-t40_prod-platform"') IS NOT NULL AS ok \gset
+SELECT is_empty($$SELECT * FROM cfgmgr.drift('t40_prod', 't40_stg', 't40_svc') WHERE path = 'store'$$,
 	'a literal equal to the other side''s rendered template: no drift');
 SELECT cfgmgr.set('t40_base', 't40_svc', 'obj', '{"name": "${env.name}", "n": 1}') IS NOT NULL AS ok \gset
 SELECT cfgmgr.set('t40_stg', 't40_svc', 'obj.n', '1') IS NOT NULL AS ok \gset

@@ -33,7 +33,7 @@ SELECT is_empty($$SELECT * FROM cfgmgr.validate('v42_eu', 'v42_api', provider =>
 SET CONSTRAINTS ALL DEFERRED;
 SELECT cfgmgr.set('v42_eu', 'v42_api', 'storage.bucket', '"V42_Logs"', provider => 'aws') IS NOT NULL AS ok \gset
 SELECT results_eq($$SELECT path, keyword, left(message, 17) FROM cfgmgr.validate('v42_eu', 'v42_api', provider => 'aws')$$,
-	$$VALUES ('/storage/bucket'::text, 'pattern'::text, 'S3 bucket names a'::text)$$,
+	$$VALUES ('/storage/bucket'::text, 'aws:pattern'::text, 'S3 bucket names a'::text)$$,
 	'validate(..., provider => aws) reports the S3 bucket rule with its message');
 SELECT is_empty($$SELECT * FROM cfgmgr.validate('v42_eu', 'v42_api')$$,
 	'provider-neutral validation does not apply aws rules');
