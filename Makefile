@@ -46,7 +46,7 @@ endif
 FORCE:
 
 # The two commands of the README, and the other entry points.
-.PHONY: demo test bench bench-drift coverage
+.PHONY: demo test bench bench-drift bench-templates coverage
 demo:
 	bash scripts/demo.sh
 test:
@@ -55,5 +55,7 @@ bench:
 	bash bench/run.sh
 bench-drift:
 	bash bench/drift.sh
+bench-templates:
+	bash bench/templates.sh
 coverage:
 	bash scripts/test.sh --coverage
