@@ -26,6 +26,7 @@
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "nodes/parsenodes.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -158,8 +159,8 @@ CfgFetchRows(CfgResolved *res, CfgService *svc, const char *path, int pathlen)
 		plan = CfgKeepPlan(&plan_all_asof, FETCH_SELECT " FROM cfgmgr.entries_at($4) e" FETCH_WHERE,
 						   4, (Oid[]) {INT4ARRAYOID, INT4OID, TEXTOID, INT8OID});
 	else if (res->as_of_seq == 0)
-		plan = CfgKeepPlan(&plan_path, FETCH_SELECT " FROM cfgmgr.entry e" FETCH_WHERE FETCH_PATH,
-						   5, types);
+		plan = CfgKeepPlanOpts(&plan_path, FETCH_SELECT " FROM cfgmgr.entry e" FETCH_WHERE FETCH_PATH,
+							   5, types, CURSOR_OPT_GENERIC_PLAN);
 	else
 		plan = CfgKeepPlan(&plan_path_asof,
 						   FETCH_SELECT " FROM cfgmgr.entries_at($6) e" FETCH_WHERE FETCH_PATH,

@@ -618,8 +618,8 @@ TplLookup(CfgRenderCtx *ctx, const char *service, const char *path, int pathlen,
 	int			matched;
 	CfgNode    *node = CfgNodeFindPrefix(res->root, path, pathlen, &matched);
 
-	if (matched == 0)
-		return NULL;
+	if (matched == 0 || (matched < pathlen && CfgNodeIsObject(node)))
+		return NULL;			/* nothing there (render nothing else) */
 	TplRenderNode(ctx, res, node, path, matched);
 	*secret = TplSecretBelow(res, node);
 	if (matched == pathlen)

@@ -40,9 +40,21 @@ CfgArgText(FunctionCallInfo fcinfo, int n, const char *what)
 SPIPlanPtr
 CfgKeepPlan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types)
 {
+	return CfgKeepPlanOpts(slot, sql, nargs, types, 0);
+}
+
+/*
+ * CfgKeepPlan with cursor options: CURSOR_OPT_GENERIC_PLAN for the small
+ * index lookups of every read, which the plan cache would otherwise
+ * re-plan on each call (their custom plans look cheaper than the generic
+ * one and are not).
+ */
+SPIPlanPtr
+CfgKeepPlanOpts(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types, int options)
+{
 	if (*slot == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
+		SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, types, options);
 
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,

@@ -102,6 +102,8 @@ struct _SPI_plan;
 extern char *CfgArgText(FunctionCallInfo fcinfo, int n, const char *what);
 extern struct _SPI_plan *CfgKeepPlan(struct _SPI_plan **slot, const char *sql,
 									 int nargs, Oid *types);
+extern struct _SPI_plan *CfgKeepPlanOpts(struct _SPI_plan **slot, const char *sql,
+										 int nargs, Oid *types, int options);
 typedef struct CfgJsonPair
 {
 	const char *key;
