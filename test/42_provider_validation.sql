@@ -1,14 +1,11 @@
 -- Provider rules applied to resolved configurations, and ${provider.*}
 -- rendering from target variables.
---
--- NOTE FOR THE LEAD: written on branch prov before the C integration of
--- issue 6 (templates, validate(..., provider) and the commit-time check
--- applying cfgmgr.provider.rules).  These tests fail until that work is
--- merged; check them after merging.
+-- The same service, fixture targets on all three providers: rendered and
+-- validated for each.
 \set ON_ERROR_STOP 1
 \set QUIET 1
 BEGIN;
-SELECT plan(10);
+SELECT plan(19);
 
 SELECT cfgmgr.create_environment('v42_base') IS NOT NULL AS ok \gset
 SELECT cfgmgr.create_environment('v42_prod', 'v42_base') IS NOT NULL AS ok \gset
@@ -63,6 +60,46 @@ ROLLBACK TO SAVEPOINT s2;
 -- a target change re-renders: the new region must satisfy the rules too
 SELECT throws_ok($$SELECT cfgmgr.set_target('v42_eu', 'aws', '{"region": "eu-west-9"}')$$, 'CM002', NULL,
 	'set_target refuses an unknown region (target schema)');
+
+-- one service, three providers: each renders its own and passes its rules
+SET CONSTRAINTS ALL DEFERRED;
+SELECT cfgmgr.unset('v42_eu', 'v42_api', 'storage.bucket', provider => 'aws') IS NOT NULL AS ok \gset
+SELECT cfgmgr.create_environment('v42-multi', labels => '{"team": "pay"}') IS NOT NULL AS ok \gset
+SELECT cfgmgr.create_service('v42_web') IS NOT NULL AS ok \gset
+SELECT cfgmgr.set_target('v42-multi', 'aws', '{"region": "us-east-1", "account_id": "123456789012"}') IS NULL AS ok \gset
+SELECT cfgmgr.set_target('v42-multi', 'azure', '{"location": "westeurope", "subscription_id": "00000000-1111-2222-3333-444444444444"}') IS NULL AS ok \gset
+SELECT cfgmgr.set_target('v42-multi', 'gcp', '{"project": "acme-web-42", "region": "europe-west1"}') IS NULL AS ok \gset
+SELECT cfgmgr.set_many('v42-multi', 'v42_web', '{
+	"cloud": "${provider.name}",
+	"where": "${provider.region:-}${provider.location:-}",
+	"storage": {"bucket": "acme-${env.team}-${provider.name}-logs"},
+	"replicas": 3, "min_replicas": "${ref:replicas}"}') IS NOT NULL AS ok \gset
+SELECT cfgmgr.set('v42-multi', 'v42_web', 'storage.storage_account', '"acme${env.team}logs"', provider => 'azure') IS NOT NULL AS ok \gset
+SELECT cfgmgr.set('v42-multi', 'v42_web', 'machine_type', '"e2-standard-${ref:replicas}"', provider => 'gcp') IS NOT NULL AS ok \gset
+SELECT lives_ok($$SET CONSTRAINTS ALL IMMEDIATE$$, 'valid for aws, azure and gcp at commit');
+SET CONSTRAINTS ALL DEFERRED;
+SELECT is(cfgmgr.resolve('v42-multi', 'v42_web', 'aws'),
+	'{"cloud": "aws", "where": "us-east-1", "storage": {"bucket": "acme-pay-aws-logs"}, "replicas": 3, "min_replicas": 3}',
+	'aws renders its own');
+SELECT is(cfgmgr.resolve('v42-multi', 'v42_web', 'azure'),
+	'{"cloud": "azure", "where": "westeurope", "storage": {"bucket": "acme-pay-azure-logs", "storage_account": "acmepaylogs"}, "replicas": 3, "min_replicas": 3}',
+	'azure renders its own (and its provider-qualified value)');
+SELECT is(cfgmgr.resolve('v42-multi', 'v42_web', 'gcp'),
+	'{"cloud": "gcp", "where": "europe-west1", "storage": {"bucket": "acme-pay-gcp-logs"}, "replicas": 3, "min_replicas": 3, "machine_type": "e2-standard-3"}',
+	'gcp renders its own');
+SELECT is((SELECT count(*)::int FROM unnest(ARRAY['aws', 'azure', 'gcp']) p, cfgmgr.validate('v42-multi', 'v42_web', p)), 0,
+	'validate for each provider: no violation');
+SELECT cfgmgr.set('v42-multi', 'v42_web', 'storage.storage_account', '"acme-${env.team}-logs"', provider => 'azure') IS NOT NULL AS ok \gset
+SELECT results_eq($$SELECT path, keyword FROM cfgmgr.validate('v42-multi', 'v42_web', 'azure')$$,
+	$$VALUES ('/storage/storage_account', 'azure:pattern')$$, 'azure: a storage account name with hyphens');
+SELECT throws_like($$SET CONSTRAINTS ALL IMMEDIATE$$, '%provider "azure" is invalid%storage%',
+	'... refused at commit');
+SET CONSTRAINTS ALL DEFERRED;
+SELECT cfgmgr.set('v42-multi', 'v42_web', 'storage.storage_account', '"acme${env.team}logs"', provider => 'azure') IS NOT NULL AS ok \gset
+SELECT cfgmgr.set('v42-multi', 'v42_web', 'machine_type', '"e2 standard"', provider => 'gcp') IS NOT NULL AS ok \gset
+SELECT results_eq($$SELECT path, keyword FROM cfgmgr.validate('v42-multi', 'v42_web', 'gcp')$$,
+	$$VALUES ('/machine_type', 'gcp:pattern')$$, 'gcp: a machine type that is no name');
+SELECT is_empty($$SELECT * FROM cfgmgr.validate('v42-multi', 'v42_web', 'aws')$$, 'aws does not check gcp machine types');
 
 SELECT * FROM finish();
 ROLLBACK;
