@@ -397,6 +397,40 @@ CfgRulesAtCommit(CfgCatalog *cat, CfgEnv *env, const char *provider)
 	return CfgTargetVariables(cat, chain, n, provider) ? prov : NULL;
 }
 
+/* Is env (or an ancestor) a target of provider? */
+static bool
+CfgIsTarget(CfgCatalog *cat, CfgEnv *env, const char *provider)
+{
+	CfgEnv	   *chain[CFG_MAX_DEPTH];
+	int			n;
+
+	if (provider == NULL)
+		return false;
+	n = CfgEnvChain(cat, env, chain);
+	return CfgTargetVariables(cat, chain, n, provider) != NULL;
+}
+
+/* Has env any live child? */
+static bool
+CfgEnvHasChildren(CfgCatalog *cat, CfgEnv *env)
+{
+	HASH_SEQ_STATUS st;
+	struct
+	{
+		int32		id;
+		CfgEnv	   *env;
+	}		   *ent;
+
+	hash_seq_init(&st, cat->env_by_id);
+	while ((ent = hash_seq_search(&st)) != NULL)
+		if (ent->env->parent_id == env->id)
+		{
+			hash_seq_term(&st);
+			return true;
+		}
+	return false;
+}
+
 /*
  * Render a resolution's templates.  Returns NULL when it rendered;
  * otherwise the error (after rolling back the subtransaction it ran in)
@@ -483,7 +517,14 @@ CfgValidateConfig(CfgCatalog *cat, CfgEnv *env, CfgService *svc, const char *pro
 		{
 			CfgViolation *v;
 
-			if (at_commit && cfg_render_unbound)
+			/*
+			 * Not deployed for want of a provider or target variable; or
+			 * an environment with children missing a label, variable or
+			 * value they may set (each of them is checked too).
+			 */
+			if (at_commit && (cfg_render_unbound ||
+							  (cfg_render_missing && CfgEnvHasChildren(cat, env) &&
+							   !CfgIsTarget(cat, env, provider))))
 				return NIL;
 			if (at_commit)
 				ereport(ERROR,

@@ -120,6 +120,12 @@ struct CfgRenderCtx
 /* Set when the last error raised was a ${provider...} with no provider. */
 bool		cfg_render_unbound = false;
 
+/*
+ * Set when the last error raised was a label, variable or reference that
+ * is not set (what an environment's descendants may still provide).
+ */
+bool		cfg_render_missing = false;
+
 /* ---------------------------------------------------------------------
  * Detection
  * ---------------------------------------------------------------------
@@ -669,6 +675,7 @@ TplTypeName(JsonbValue *v)
 static void
 TplUnknown(CfgRenderCtx *ctx, const char *where, TplPart *part, const char *why)
 {
+	cfg_render_missing = true;
 	ereport(ERROR,
 			(errcode(ERRCODE_CFGMGR_INVALID_TEMPLATE),
 			 errmsg("unknown variable \"%.*s\" in %s", part->exprlen, part->expr, where),
@@ -727,6 +734,7 @@ TplRenderString(CfgRenderCtx *ctx, const char *s, int len, const char *service,
 						break;
 					ctx->unbound = true;
 					cfg_render_unbound = true;
+					cfg_render_missing = true;
 					ereport(ERROR,
 							(errcode(ERRCODE_CFGMGR_INVALID_TEMPLATE),
 							 errmsg("unknown variable \"%.*s\" in %s: no provider given",
@@ -772,6 +780,8 @@ TplRenderString(CfgRenderCtx *ctx, const char *s, int len, const char *service,
 					ref = TplLookup(ctx, rsvc, rpath, rlen, &rsecret);
 					if (ref == NULL)
 					{
+						if (!part->has_default)
+							cfg_render_missing = true;
 						if (!part->has_default)
 							ereport(ERROR,
 									(errcode(ERRCODE_CFGMGR_INVALID_TEMPLATE),
@@ -943,6 +953,7 @@ CfgRenderStart(const char *envname, const char *provider, const char *as_of)
 	ctx->prov = provider ? CfgLookupProvider(ctx->cat, provider, false) : NULL;
 	ctx->as_of = as_of;
 	cfg_render_unbound = false;
+	cfg_render_missing = false;
 	return ctx;
 }
 

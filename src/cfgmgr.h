@@ -276,6 +276,7 @@ extern CfgRenderHook cfg_render_hook;
 typedef struct CfgRenderCtx CfgRenderCtx;
 
 extern bool cfg_render_unbound;
+extern bool cfg_render_missing;
 extern void CfgTemplateInit(void);
 extern bool CfgJsonbMayHaveTemplate(Jsonb *j);
 extern void CfgTemplateCheckValue(Jsonb *value, const char *service, const char *path,

@@ -4,7 +4,7 @@
 \set ON_ERROR_STOP 1
 \set QUIET 1
 BEGIN;
-SELECT plan(97);
+SELECT plan(99);
 
 SELECT cfgmgr.create_environment('t40_base', labels => '{"team": "payments", "tier": {"name": "gold"}}') IS NOT NULL AS ok \gset
 SELECT cfgmgr.create_environment('t40_prod', 't40_base', labels => '{"team": "core", "zone": 3}') IS NOT NULL AS ok \gset
@@ -205,6 +205,17 @@ SELECT lives_ok($$SET CONSTRAINTS ALL IMMEDIATE$$, 'a secret may reference a sec
 SELECT is(cfgmgr.get('t40_prod', 't40_svc', 'dsn'), '"user:hunter2"', '... and renders (for a role that may read it)');
 SELECT throws_ok($$SELECT cfgmgr.render('${ref:pw}', 't40_prod', 't40_svc')$$, 'CM012', NULL,
 	'render() refuses secrets');
+ROLLBACK TO SAVEPOINT s;
+SET CONSTRAINTS ALL DEFERRED;
+-- a base template may use a label only its leaves have; each leaf must have it
+SELECT cfgmgr.set_labels('t40_stg', '{"zone": 1}') IS NULL AS ok \gset
+SELECT cfgmgr.set('t40_base', 't40_db', 'lbl', '"z${env.zone}"') IS NOT NULL AS ok \gset
+SELECT lives_ok($$SET CONSTRAINTS ALL IMMEDIATE$$,
+	'a label missing only in an environment with children (every leaf has it): accepted');
+SET CONSTRAINTS ALL DEFERRED;
+SELECT cfgmgr.set_labels('t40_stg', '{}') IS NULL AS ok \gset
+SELECT throws_like($$SET CONSTRAINTS ALL IMMEDIATE$$, '%environment "t40_stg" cannot be rendered: unknown variable "${env.zone}"%',
+	'a leaf without it: refused at commit');
 ROLLBACK TO SAVEPOINT s;
 SET CONSTRAINTS ALL DEFERRED;
 -- both ends set in one transaction: fine
