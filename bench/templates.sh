@@ -52,7 +52,7 @@ createdb "$DB"
 psqlb -c "CREATE EXTENSION $EXT" >/dev/null
 psqlb -At -c "SELECT to_regprocedure('cfgmgr.render(text,text,text,text)') IS NOT NULL" | grep -q t \
 	|| cfg_die "this build of cfgmgr has no cfgmgr.render(text, text, text, text)"
-psqlb -f "$BENCH_DIR/templates.sql" >/dev/null
+psqlb -1 -f "$BENCH_DIR/templates.sql" >/dev/null
 psqlb -c "VACUUM (ANALYZE)" >/dev/null
 
 # the templated path of a get: a reference interpolated into a string

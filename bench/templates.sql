@@ -18,7 +18,7 @@
 SET client_min_messages = warning;
 
 SELECT cfgmgr.create_environment('base', labels => '{"team": "core", "owner": "ops", "net": {"zone": "z1", "vpc": "vpc-9"}}');
-SELECT cfgmgr.create_environment('l1', 'base', labels => '{"tier": "gold", "team": "payments"}');
+SELECT cfgmgr.create_environment('l1', 'base', labels => '{"tier": "gold", "team": "payments", "cell": "c1"}');
 SELECT cfgmgr.create_environment('l2', 'l1', labels => '{"cell": "c7"}');
 UPDATE cfgmgr.provider SET variables = '{"instance_type": "t3.micro", "region": "us-east-1"}' WHERE name = 'aws';
 INSERT INTO cfgmgr.target (env_id, provider, variables)
