@@ -34,13 +34,77 @@ SELECT env, cfgmgr.resolve(env, 'worker')->'schedule' AS schedule
 \echo '### provenance: every resolved leaf of api in prod-eu on gcp, with its origin'
 SELECT * FROM cfgmgr.provenance('prod-eu', 'api', provider => 'gcp');
 
+\echo '### Targets (cfgmgr.targets): where each environment is deployed; prod-eu inherits prod''s rows and overrides the region'
+SELECT environment, provider, sources,
+       ARRAY(SELECT jsonb_object_keys(variables)) AS "own variables",
+       effective_variables - 'partition' - 'dns_suffix' - 'cloud' - 'storage_suffix' - 'api_domain'
+         AS "effective variables (provider defaults omitted)"
+  FROM cfgmgr.targets ORDER BY environment, provider;
+
+\echo '### Templates: one stored value per provider, rendered for prod and prod-eu'
+SELECT env, p AS provider, cfgmgr.get_text(env, 'billing', k, provider => p) AS rendered, k AS path
+  FROM unnest(ARRAY['prod', 'prod-eu']) AS env,
+       unnest(ARRAY['aws', 'azure', 'gcp'], ARRAY['storage.bucket', 'storage.storage_account', 'storage.bucket']) AS x(p, k)
+ ORDER BY 1, 2;
+
+\echo '### resolve(..., render => false) returns the stored templates; the default renders them'
+SELECT r AS render, doc->'project_id' AS project_id, doc#>'{storage,bucket}' AS bucket, doc->'labels' AS labels
+  FROM unnest(ARRAY[false, true]) AS r,
+       LATERAL (SELECT cfgmgr.resolve('prod-eu', 'billing', provider => 'gcp', render => r)) AS x(doc);
+
+\echo '### explain a templated key: the stored template and a last row with source = template'
+SELECT * FROM cfgmgr.explain('prod-eu', 'billing', 'storage.bucket', provider => 'aws');
+SELECT * FROM cfgmgr.explain('prod-eu', 'billing', 'db.host', provider => 'azure');
+
+\echo '### References: api links to billing''s public URL; worker reads billing''s database (a lone reference keeps the JSON type)'
+SELECT env, p AS provider, cfgmgr.get(env, 'api', 'upstreams.billing', provider => p) AS "api upstreams.billing",
+       cfgmgr.get(env, 'worker', 'billing_db', provider => p) AS "worker billing_db"
+  FROM unnest(ARRAY['prod', 'prod-eu']) AS env, unnest(ARRAY['aws', 'gcp']) AS p ORDER BY 1, 2;
+SELECT v.value AS stored, jsonb_typeof(cfgmgr.get('prod', 'worker', 'billing_db.pool_max')) AS rendered_type
+  FROM cfgmgr.values v WHERE v.service = 'worker' AND v.path::text = 'billing_db.pool_max';
+
+\echo '### render(): any text, rendered as a value of billing would be in prod-eu on gcp'
+SELECT cfgmgr.render('gs://${ref:storage.bucket}/invoices in ${provider.project} (${provider.region}, tier ${env.tier}, team ${env.team:-unset})',
+                     'prod-eu', 'billing', 'gcp') AS rendered;
+
+\echo '### Drift prod -> prod-eu on azure: values from one template rendered differently are expected (reason template)'
+SELECT path, kind, left_value AS prod, right_value AS "prod-eu", expected, reason
+  FROM cfgmgr.drift('prod', 'prod-eu', 'billing', provider => 'azure');
+
+\echo '### Provider rules: validate(..., provider => ''aws'') applies the aws rules (bucket, tags, instance_type, ...): no rows = valid'
+SELECT * FROM cfgmgr.validate('prod-eu', 'billing', provider => 'aws');
+\echo '### ... and what CI runs: every service for every environment x target (0 violations)'
+SELECT count(DISTINCT (t.environment, t.provider, s.name)) AS "configurations checked", count(v.path) AS violations
+  FROM cfgmgr.targets t CROSS JOIN cfgmgr.services s
+  LEFT JOIN LATERAL cfgmgr.validate(t.environment, s.name, t.provider) v ON true;
+
+\echo '### A bad bucket name: validate() inside the transaction reports it, COMMIT refuses it with the rule''s message (CM002)'
+\set ON_ERROR_STOP 0
+BEGIN;
+SELECT cfgmgr.set('prod-eu', 'billing', 'storage.bucket', '"Acme_Billing_EU"', provider => 'aws') IS NOT NULL AS changed;
+SELECT path, keyword FROM cfgmgr.validate('prod-eu', 'billing', provider => 'aws');
+COMMIT;
+\set ON_ERROR_STOP 1
+SELECT cfgmgr.get('prod-eu', 'billing', 'storage.bucket', provider => 'aws') AS "prod-eu storage.bucket on aws";
+
+\echo '### A template that cannot be rendered (a label no environment has) is refused at commit with CM012'
+\set ON_ERROR_STOP 0
+\set VERBOSITY verbose
+BEGIN;
+SELECT cfgmgr.set('base', 'billing', 'invoice.footer', '"Acme ${env.cost_center} - ${env.name}"') IS NOT NULL AS changed;
+COMMIT;
+\set VERBOSITY default
+\set ON_ERROR_STOP 1
+SELECT cfgmgr.get('prod', 'billing', 'invoice.footer', fallback => 'null') AS "invoice.footer after the refused commit";
+
 \echo '### Schemas: register a JSON Schema for billing (demo/billing.schema.json)'
 SELECT cfgmgr.register_schema('billing', :'billing_schema') AS version;
 
-\echo '### validate(): every environment and provider satisfies it (0 violations each)'
+\echo '### validate(): every environment (provider-neutral) and every target satisfies it (0 violations each)'
 SELECT e.name AS environment, p AS provider, count(v.*) AS violations
   FROM cfgmgr.environments e CROSS JOIN unnest(ARRAY[NULL, 'aws', 'azure', 'gcp']) AS p
   LEFT JOIN LATERAL cfgmgr.validate(e.name, 'billing', p) v ON true
+ WHERE p IS NULL OR EXISTS (SELECT 1 FROM cfgmgr.targets t WHERE t.environment = e.name AND t.provider = p)
  GROUP BY 1, 2 ORDER BY 1, 2;
 
 \echo '### a schema default fills in what no environment sets'
