@@ -437,7 +437,8 @@ CfgEnvHasChildren(CfgCatalog *cat, CfgEnv *env)
  * and *path the value whose rendering failed.
  */
 static ErrorData *
-CfgTryRender(CfgEnv *env, const char *provider, CfgResolved *res, char **path)
+CfgTryRender(CfgEnv *env, const char *provider, CfgResolved *res, char **path,
+			 bool lenient, bool *unbound)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
@@ -445,6 +446,8 @@ CfgTryRender(CfgEnv *env, const char *provider, CfgResolved *res, char **path)
 	ErrorData  *edata = NULL;
 
 	*path = NULL;
+	if (lenient)
+		CfgRenderSetLenient(ctx);
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(cxt);
 	PG_TRY();
@@ -465,6 +468,7 @@ CfgTryRender(CfgEnv *env, const char *provider, CfgResolved *res, char **path)
 		*path = CfgRenderErrorPath(ctx);
 	}
 	PG_END_TRY();
+	*unbound = CfgRenderUnbound(ctx);
 	return edata;
 }
 
@@ -511,8 +515,11 @@ CfgValidateConfig(CfgCatalog *cat, CfgEnv *env, CfgService *svc, const char *pro
 	if (res->may_template)
 	{
 		char	   *path;
-		ErrorData  *edata = CfgTryRender(env, provider, res, &path);
+		bool		unbound;
+		ErrorData  *edata = CfgTryRender(env, provider, res, &path, at_commit, &unbound);
 
+		if (edata == NULL && unbound)
+			return NIL;			/* needs a provider it is not deployed to */
 		if (edata != NULL)
 		{
 			CfgViolation *v;

@@ -115,6 +115,7 @@ struct CfgRenderCtx
 	TplFrame	stack[TPL_MAX_DEPTH];
 	int			depth;
 	bool		unbound;		/* a ${provider...} could not be rendered */
+	bool		lenient;		/* validation: leave those as written */
 };
 
 /* Set when the last error raised was a ${provider...} with no provider. */
@@ -733,6 +734,11 @@ TplRenderString(CfgRenderCtx *ctx, const char *s, int len, const char *service,
 					if (part->has_default)
 						break;
 					ctx->unbound = true;
+					if (ctx->lenient)
+					{
+						appendBinaryStringInfo(&buf, part->expr, part->exprlen);
+						break;
+					}
 					cfg_render_unbound = true;
 					cfg_render_missing = true;
 					ereport(ERROR,
@@ -747,6 +753,13 @@ TplRenderString(CfgRenderCtx *ctx, const char *s, int len, const char *service,
 					break;
 				}
 				v = TplProviderVar(ctx, part->text, part->len);
+				if (v == NULL && !part->has_default && ctx->lenient && ctx->target == NULL)
+				{
+					/* not deployed to the provider: not rendered there */
+					ctx->unbound = true;
+					appendBinaryStringInfo(&buf, part->expr, part->exprlen);
+					break;
+				}
 				if (v == NULL && !part->has_default)
 				{
 					if (ctx->target == NULL)
@@ -985,6 +998,24 @@ CfgRenderResolved(CfgRenderCtx *ctx, CfgResolved *res, const char *path, int pat
 	/* the path itself, or a leaf above it that may render to an object */
 	if (matched == pathlen || (matched > 0 && !CfgNodeIsObject(node)))
 		TplRenderNode(ctx, res, node, path, matched);
+}
+
+/*
+ * Validation: a ${provider...} that cannot be rendered (no provider, or a
+ * variable of a provider the environment is not deployed to) is left as
+ * written and noted (CfgRenderUnbound) instead of raising, so that other
+ * errors are found whatever the order of the values.
+ */
+void
+CfgRenderSetLenient(CfgRenderCtx *ctx)
+{
+	ctx->lenient = true;
+}
+
+bool
+CfgRenderUnbound(CfgRenderCtx *ctx)
+{
+	return ctx->unbound;
 }
 
 /*

@@ -285,6 +285,8 @@ extern CfgRenderCtx *CfgRenderStart(const char *env, const char *provider, const
 extern void CfgRenderResolved(CfgRenderCtx *ctx, CfgResolved *res, const char *path,
 							  int pathlen);
 extern char *CfgRenderErrorPath(CfgRenderCtx *ctx);
+extern void CfgRenderSetLenient(CfgRenderCtx *ctx);
+extern bool CfgRenderUnbound(CfgRenderCtx *ctx);
 extern Jsonb *CfgRenderedValueAt(CfgResolved *res, const char *path, int pathlen);
 extern Jsonb *CfgRenderValue(CfgRenderCtx *ctx, const char *service, const char *path,
 							 int pathlen, Jsonb *value, bool secret);
