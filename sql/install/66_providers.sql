@@ -21,16 +21,19 @@
 -- (doc/providers.md shows how).
 --
 
--- ---------------------------------------------------------------------
--- AWS
--- ---------------------------------------------------------------------
+-- One statement for the three providers: the rules are per provider, the
+-- filling of the region placeholders is shared.
 UPDATE cfgmgr.provider p
-   SET description = 'Amazon Web Services',
-	   variables = '{"partition": "aws", "dns_suffix": "amazonaws.com"}',
+   SET description = r.description,
+	   variables = r.variables,
 	   rules = pg_catalog.replace(pg_catalog.replace(r.doc,
 					'"@REGION_LIST@"', pg_catalog.to_jsonb(r.regions)::text),
 					'@REGIONS@', pg_catalog.array_to_string(r.regions, '|'))::jsonb
-  FROM (SELECT $json${
+  FROM (
+-- ---------------------------------------------------------------------
+-- AWS
+-- ---------------------------------------------------------------------
+SELECT 'aws'::text AS name, 'Amazon Web Services'::text AS description, '{"partition": "aws", "dns_suffix": "amazonaws.com"}'::jsonb AS variables, $json${
 	"$schema": "https://json-schema.org/draft/2020-12/schema",
 	"title": "AWS conventions",
 	"description": "cfgmgr's rules for configurations resolved for provider aws: conventions on key names, applied at every depth (doc/providers.md).",
@@ -170,17 +173,12 @@ UPDATE cfgmgr.provider p
 		-- GovCloud (aws-us-gov) and China (aws-cn) partitions
 		'us-gov-east-1', 'us-gov-west-1',
 		'cn-north-1', 'cn-northwest-1'
-	]::text[] AS regions) r
- WHERE p.name OPERATOR(pg_catalog.=) 'aws';
-
+	]::text[] AS regions
+UNION ALL
 -- ---------------------------------------------------------------------
 -- Azure
 -- ---------------------------------------------------------------------
-UPDATE cfgmgr.provider p
-   SET description = 'Microsoft Azure',
-	   variables = '{"cloud": "AzureCloud", "storage_suffix": "core.windows.net"}',
-	   rules = pg_catalog.replace(r.doc, '"@REGION_LIST@"', pg_catalog.to_jsonb(r.regions)::text)::jsonb
-  FROM (SELECT $json${
+SELECT 'azure', 'Microsoft Azure', '{"cloud": "AzureCloud", "storage_suffix": "core.windows.net"}', $json${
 	"$schema": "https://json-schema.org/draft/2020-12/schema",
 	"title": "Azure conventions",
 	"description": "cfgmgr's rules for configurations resolved for provider azure: conventions on key names, applied at every depth (doc/providers.md).",
@@ -254,7 +252,7 @@ UPDATE cfgmgr.provider p
 			}
 		}
 	}
-}$json$ AS doc,
+}$json$,
 	ARRAY[
 		-- Azure public cloud
 		'australiacentral', 'australiacentral2', 'australiaeast', 'australiasoutheast',
@@ -288,19 +286,12 @@ UPDATE cfgmgr.provider p
 		-- Azure Government and Azure operated by 21Vianet (China)
 		'usgovarizona', 'usgovtexas', 'usgovvirginia', 'usdodcentral', 'usdodeast',
 		'chinaeast', 'chinaeast2', 'chinaeast3', 'chinanorth', 'chinanorth2', 'chinanorth3'
-	]::text[] AS regions) r
- WHERE p.name OPERATOR(pg_catalog.=) 'azure';
-
+	]::text[]
+UNION ALL
 -- ---------------------------------------------------------------------
 -- Google Cloud
 -- ---------------------------------------------------------------------
-UPDATE cfgmgr.provider p
-   SET description = 'Google Cloud Platform',
-	   variables = '{"api_domain": "googleapis.com"}',
-	   rules = pg_catalog.replace(pg_catalog.replace(r.doc,
-					'"@REGION_LIST@"', pg_catalog.to_jsonb(r.regions)::text),
-					'@REGIONS@', pg_catalog.array_to_string(r.regions, '|'))::jsonb
-  FROM (SELECT $json${
+SELECT 'gcp', 'Google Cloud Platform', '{"api_domain": "googleapis.com"}', $json${
 	"$schema": "https://json-schema.org/draft/2020-12/schema",
 	"title": "Google Cloud conventions",
 	"description": "cfgmgr's rules for configurations resolved for provider gcp: conventions on key names, applied at every depth (doc/providers.md).",
@@ -379,7 +370,7 @@ UPDATE cfgmgr.provider p
 			}
 		}
 	}
-}$json$ AS doc,
+}$json$,
 	ARRAY[
 		'africa-south1',
 		'asia-east1', 'asia-east2',
@@ -399,8 +390,9 @@ UPDATE cfgmgr.provider p
 		'us-east1', 'us-east4', 'us-east5',
 		'us-south1',
 		'us-west1', 'us-west2', 'us-west3', 'us-west4'
-	]::text[] AS regions) r
- WHERE p.name OPERATOR(pg_catalog.=) 'gcp';
+	]::text[]
+) r
+ WHERE p.name OPERATOR(pg_catalog.=) r.name;
 
 -- ---------------------------------------------------------------------
 -- Views
