@@ -219,39 +219,19 @@ psqlb -At -c "SELECT sum(pg_prewarm(c)) FROM unnest(ARRAY['bench_plain.kv', 'ben
 	'cfgmgr.entry', 'cfgmgr.entry_pkey', 'bench_plain.env', 'cfgmgr.environment', 'cfgmgr.service']::regclass[]) c" >/dev/null
 {
 	echo "$SESSION_SET"
-	bench_elapsed_fn_sql
 	cat <<EOF
-CREATE TEMP TABLE q (ord int, what text, sql text);
-INSERT INTO q VALUES
+CREATE TEMP TABLE q (ord int, what text, sql text, calls int DEFAULT 1, setup text);
+INSERT INTO q (ord, what, sql) VALUES
 	(1, 'cfgmgr', \$q\$$cfg_sql\$q\$),
 	(2, 'plain_a', \$q\$SELECT count(*) FROM ($(plain_sql a)) x\$q\$),
 	(3, 'plain_b', \$q\$SELECT count(*) FROM ($(plain_sql b)) x\$q\$),
 	(4, 'bare', \$q\$$bare_sql\$q\$),
 	(5, 'cfgmgr_svc', \$q\$$cfg_svc_sql\$q\$),
 	(6, 'plain_svc', \$q\$SELECT count(*) FROM ($(plain_sql b "$svc")) x\$q\$);
-CREATE TEMP TABLE t (round int, what text, ms float8);
-DO \$\$
-DECLARE
-	w record;
-BEGIN
-	FOR w IN SELECT * FROM q ORDER BY ord LOOP		-- warm-up
-		PERFORM pg_temp.elapsed_ms(w.sql);
-	END LOOP;
-	FOR r IN 1 .. $reps LOOP
-		FOR w IN SELECT * FROM q ORDER BY CASE WHEN r % 2 = 1 THEN ord ELSE -ord END LOOP
-			INSERT INTO t VALUES (r, w.what, pg_temp.elapsed_ms(w.sql));
-		END LOOP;
-	END LOOP;
-END \$\$;
-SELECT what, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 2),
-	   string_agg(round(ms::numeric, 1)::text, ' ' ORDER BY round)
-  FROM t GROUP BY what;
 EOF
+	bench_rounds_sql "$reps" 1 2
 } >"$WORK/timing.sql"
-declare -A MED=() RUNS=()
-while IFS='|' read -r what med runs; do
-	MED[$what]=$med RUNS[$what]=$runs
-done < <(psqlb -At -f "$WORK/timing.sql")
+bench_time "$WORK/timing.sql" psqlb
 
 # ---------------------------------------------------------------------
 # Memory: RssAnon of a fresh backend running the drift twice, sampled every

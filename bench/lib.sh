@@ -123,3 +123,45 @@ BEGIN
 END $$;
 EOF
 }
+
+# The interleaved timing rounds as SQL for one backend.  Temp table q holds
+# the queries (ord int, what text, sql text, calls int, setup text: a
+# statement run before each timing of the query, or NULL); each runs once
+# to warm up, then in REPS rounds, the order reversed every other round.
+# Prints what|median|the per-round values, a value being the elapsed ms x
+# SCALE / calls, rounded to DIGITS (the per-round ones to DIGITS - 1).
+bench_rounds_sql() {	# reps scale digits
+	bench_elapsed_fn_sql
+	cat <<EOF
+CREATE TEMP TABLE t (round int, what text, v float8);
+DO \$\$
+DECLARE
+	w record;
+BEGIN
+	FOR w IN SELECT * FROM q ORDER BY ord LOOP		-- warm-up
+		IF w.setup IS NOT NULL THEN EXECUTE w.setup; END IF;
+		PERFORM pg_temp.elapsed_ms(w.sql);
+	END LOOP;
+	FOR r IN 1 .. $1 LOOP
+		FOR w IN SELECT * FROM q ORDER BY CASE WHEN r % 2 = 1 THEN ord ELSE -ord END LOOP
+			IF w.setup IS NOT NULL THEN EXECUTE w.setup; END IF;
+			INSERT INTO t VALUES (r, w.what, pg_temp.elapsed_ms(w.sql) * $2 / w.calls);
+		END LOOP;
+	END LOOP;
+END \$\$;
+SELECT what, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY v)::numeric, $3),
+	   string_agg(round(v::numeric, $3 - 1)::text, ' ' ORDER BY round)
+  FROM t GROUP BY what;
+EOF
+}
+
+# Run a timing script made with bench_rounds_sql through the psql command
+# given; fills the associative arrays MED[what] and RUNS[what].
+bench_time() {	# file psql-command...
+	local f=$1 what med runs
+	shift
+	declare -gA MED=() RUNS=()
+	while IFS='|' read -r what med runs; do
+		MED[$what]=$med RUNS[$what]=$runs
+	done < <("$@" -At -f "$f")
+}

@@ -119,36 +119,15 @@ EOF
 )
 cfg_log "timing: warm-up and $reps interleaved rounds"
 {
-	bench_elapsed_fn_sql
 	cat <<EOF
-CREATE TEMP TABLE q (ord serial, what text, cache bool, calls int, sql text);
+CREATE TEMP TABLE q (ord serial, what text, cache bool, calls int, sql text,
+	setup text GENERATED ALWAYS AS ('SET cfgmgr.cache = ' || CASE WHEN cache THEN 'on' ELSE 'off' END) STORED);
 INSERT INTO q (what, cache, calls, sql) VALUES
 $queries;
-CREATE TEMP TABLE t (round int, what text, us float8);
-DO \$\$
-DECLARE
-	w record;
-BEGIN
-	FOR w IN SELECT * FROM q ORDER BY ord LOOP		-- warm-up
-		PERFORM set_config('cfgmgr.cache', CASE WHEN w.cache THEN 'on' ELSE 'off' END, false);
-		PERFORM pg_temp.elapsed_ms(w.sql);
-	END LOOP;
-	FOR r IN 1 .. $reps LOOP
-		FOR w IN SELECT * FROM q ORDER BY CASE WHEN r % 2 = 1 THEN ord ELSE -ord END LOOP
-			PERFORM set_config('cfgmgr.cache', CASE WHEN w.cache THEN 'on' ELSE 'off' END, false);
-			INSERT INTO t VALUES (r, w.what, pg_temp.elapsed_ms(w.sql) * 1000 / w.calls);
-		END LOOP;
-	END LOOP;
-END \$\$;
-SELECT what, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY us)::numeric, 3),
-	   string_agg(round(us::numeric, 2)::text, ' ' ORDER BY round)
-  FROM t GROUP BY what;
 EOF
+	bench_rounds_sql "$reps" 1000 3
 } >"$WORK/timing.sql"
-declare -A MED=() RUNS=()
-while IFS='|' read -r what med runs; do
-	MED[$what]=$med RUNS[$what]=$runs
-done < <(psqlb -At -f "$WORK/timing.sql")
+bench_time "$WORK/timing.sql" psqlb
 
 # ---------------------------------------------------------------------
 # Report
