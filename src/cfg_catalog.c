@@ -646,6 +646,45 @@ CfgAnyProviderRules(CfgCatalog *cat)
 	return any;
 }
 
+/* Is env, or an ancestor, a target of provider (without merging variables)? */
+bool
+CfgEnvIsTarget(CfgCatalog *cat, CfgEnv *env, const char *provider)
+{
+	TargetKey	key;
+	CfgEnv	   *e;
+	int			n = 0;
+
+	if (provider == NULL || strlen(provider) >= CFG_NAME_KEYLEN)
+		return false;
+	memset(&key, 0, sizeof(key));
+	strlcpy(key.provider, provider, CFG_NAME_KEYLEN);
+	for (e = env; e != NULL && n++ < CFG_MAX_DEPTH;
+		 e = e->parent_id ? CfgLookupEnvById(cat, e->parent_id) : NULL)
+	{
+		key.env_id = e->id;
+		if (hash_search(cat->targets, &key, HASH_FIND, NULL) != NULL)
+			return true;
+	}
+	return false;
+}
+
+/* Has env any live child? */
+bool
+CfgEnvHasChildren(CfgCatalog *cat, CfgEnv *env)
+{
+	HASH_SEQ_STATUS st;
+	EnvById    *ent;
+
+	hash_seq_init(&st, cat->env_by_id);
+	while ((ent = hash_seq_search(&st)) != NULL)
+		if (ent->env->parent_id == env->id)
+		{
+			hash_seq_term(&st);
+			return true;
+		}
+	return false;
+}
+
 void
 CfgCheckProvider(CfgCatalog *cat, const char *name)
 {

@@ -1088,12 +1088,10 @@ DriftSlowLeaf(void *arg, const char *path, int pathlen, CfgDiffKind kind,
  * Does the leaf at path hold the same stored value on both sides (so that
  * it differs only as its templates render)?
  */
-static bool
-TplLooksTemplated(JsonbValue *v)
-{
-	return memmem(v->val.string.val, v->val.string.len, "${", 2) != NULL;
-}
-
+/*
+ * Does the leaf at path hold the same stored template on both sides (so
+ * that it differs only as it renders)?
+ */
 static bool
 DriftRawSame(Drift *d, const char *path, int pathlen)
 {
@@ -1103,38 +1101,21 @@ DriftRawSame(Drift *d, const char *path, int pathlen)
 		return false;
 	for (int side = 0; side < 2; side++)
 	{
-		JsonbContainer *c = &d->raw[side]->root;
-		const char *p = path + d->Flen + (pathlen > d->Flen ? 1 : 0);
-		const char *end = path + pathlen;
-		JsonbValue	top;
-
 		if (pathlen == d->Flen)
 		{
+			v[side] = palloc(sizeof(JsonbValue));
 			if (JB_ROOT_IS_SCALAR(d->raw[side]))
-				JsonbExtractScalar(c, &top);
+				JsonbExtractScalar(&d->raw[side]->root, v[side]);
 			else
 			{
-				top.type = jbvBinary;
-				top.val.binary.data = c;
-				top.val.binary.len = VARSIZE(d->raw[side]) - VARHDRSZ;
+				v[side]->type = jbvBinary;
+				v[side]->val.binary.data = &d->raw[side]->root;
+				v[side]->val.binary.len = VARSIZE(d->raw[side]) - VARHDRSZ;
 			}
-			v[side] = palloc(sizeof(JsonbValue));
-			*v[side] = top;
-			continue;
 		}
-		v[side] = NULL;
-		while (c != NULL && JsonContainerIsObject(c))
-		{
-			const char *dot = memchr(p, '.', end - p);
-			int			len = (dot ? dot : end) - p;
-
-			v[side] = getKeyJsonValueFromContainer(c, p, len, NULL);
-			if (v[side] == NULL || dot == NULL)
-				break;
-			c = v[side]->type == jbvBinary ? v[side]->val.binary.data : NULL;
-			v[side] = NULL;
-			p = dot + 1;
-		}
+		else
+			v[side] = CfgJsonFollow(&d->raw[side]->root, path + d->Flen + (d->Flen > 0),
+									pathlen - d->Flen - (d->Flen > 0));
 		if (v[side] == NULL)
 			return false;
 	}
@@ -1143,7 +1124,7 @@ DriftRawSame(Drift *d, const char *path, int pathlen)
 	if (v[0]->type == jbvString)
 		return v[0]->val.string.len == v[1]->val.string.len &&
 			memcmp(v[0]->val.string.val, v[1]->val.string.val, v[0]->val.string.len) == 0 &&
-			TplLooksTemplated(v[0]);
+			CfgStringHasTemplate(v[0]->val.string.val, v[0]->val.string.len);
 	if (v[0]->type == jbvBinary)
 		return compareJsonbContainers(v[0]->val.binary.data, v[1]->val.binary.data) == 0;
 	return false;

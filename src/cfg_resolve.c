@@ -681,39 +681,12 @@ CfgRowContribution(CfgLayerRow *row, const char *target, int tlen, bool *reaches
 		return row->value;
 	if (row->pathlen < tlen)
 	{
-		/* ancestor: walk down the remaining labels */
-		JsonbContainer *c = &row->value->root;
-		const char *p = target + row->pathlen + 1;
-		const char *end = target + tlen;
-		JsonbValue *v = NULL;
+		/* ancestor: the value below it at the remaining labels */
+		JsonbValue *v = CfgJsonFollow(&row->value->root, target + row->pathlen + 1,
+									  tlen - row->pathlen - 1);
 
-		for (;;)
-		{
-			const char *dot = memchr(p, '.', end - p);
-			int			len = (dot ? dot : end) - p;
-
-			if (!JsonContainerIsObject(c))
-			{
-				*reaches = false;
-				return NULL;
-			}
-			v = getKeyJsonValueFromContainer(c, p, len, NULL);
-			if (v == NULL)
-			{
-				*reaches = false;
-				return NULL;
-			}
-			if (dot == NULL)
-				break;
-			if (v->type != jbvBinary)
-			{
-				*reaches = false;
-				return NULL;
-			}
-			c = v->val.binary.data;
-			p = dot + 1;
-		}
-		return JsonbValueToJsonb(v);
+		*reaches = v != NULL;
+		return v ? JsonbValueToJsonb(v) : NULL;
 	}
 	else
 	{

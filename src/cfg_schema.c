@@ -378,6 +378,30 @@ cfgmgr_drop_constraint(PG_FUNCTION_ARGS)
  */
 
 /*
+ * Append the violations of schema by doc to list; their keywords prefixed
+ * with "prefix:" when prefix is not NULL (a provider's rules).
+ */
+static List *
+CfgSchemaViolations(List *list, Jsonb *schema, Jsonb *doc, const char *prefix)
+{
+	List	   *errors = NIL;
+	ListCell   *lc;
+
+	(void) CfgSchemaValidate(CfgSchemaGetCached(schema), doc, &errors);
+	foreach(lc, errors)
+	{
+		CfgSchemaError *e = lfirst(lc);
+		CfgViolation *v = palloc(sizeof(CfgViolation));
+
+		v->path = e->instance_path;
+		v->keyword = prefix ? psprintf("%s:%s", prefix, e->keyword) : e->keyword;
+		v->message = e->message;
+		list = lappend(list, v);
+	}
+	return list;
+}
+
+/*
  * Is (env, provider) a deployment the provider's rules apply to at commit:
  * is env, or an ancestor, a target of the provider, and has it rules?
  */
@@ -385,50 +409,13 @@ static CfgProvider *
 CfgRulesAtCommit(CfgCatalog *cat, CfgEnv *env, const char *provider)
 {
 	CfgProvider *prov;
-	CfgEnv	   *chain[CFG_MAX_DEPTH];
-	int			n;
 
 	if (provider == NULL)
 		return NULL;
 	prov = CfgLookupProvider(cat, provider, true);
 	if (prov == NULL || prov->rules == NULL)
 		return NULL;
-	n = CfgEnvChain(cat, env, chain);
-	return CfgTargetVariables(cat, chain, n, provider) ? prov : NULL;
-}
-
-/* Is env (or an ancestor) a target of provider? */
-static bool
-CfgIsTarget(CfgCatalog *cat, CfgEnv *env, const char *provider)
-{
-	CfgEnv	   *chain[CFG_MAX_DEPTH];
-	int			n;
-
-	if (provider == NULL)
-		return false;
-	n = CfgEnvChain(cat, env, chain);
-	return CfgTargetVariables(cat, chain, n, provider) != NULL;
-}
-
-/* Has env any live child? */
-static bool
-CfgEnvHasChildren(CfgCatalog *cat, CfgEnv *env)
-{
-	HASH_SEQ_STATUS st;
-	struct
-	{
-		int32		id;
-		CfgEnv	   *env;
-	}		   *ent;
-
-	hash_seq_init(&st, cat->env_by_id);
-	while ((ent = hash_seq_search(&st)) != NULL)
-		if (ent->env->parent_id == env->id)
-		{
-			hash_seq_term(&st);
-			return true;
-		}
-	return false;
+	return CfgEnvIsTarget(cat, env, provider) ? prov : NULL;
 }
 
 /*
@@ -488,7 +475,6 @@ CfgValidateConfig(CfgCatalog *cat, CfgEnv *env, CfgService *svc, const char *pro
 {
 	CfgResolved *res;
 	Jsonb	   *doc;
-	List	   *errors = NIL;
 	List	   *result = NIL;
 	ListCell   *lc;
 	int			i;
@@ -531,7 +517,7 @@ CfgValidateConfig(CfgCatalog *cat, CfgEnv *env, CfgService *svc, const char *pro
 			 */
 			if (at_commit && (cfg_render_unbound ||
 							  (cfg_render_missing && CfgEnvHasChildren(cat, env) &&
-							   !CfgIsTarget(cat, env, provider))))
+							   !CfgEnvIsTarget(cat, env, provider))))
 				return NIL;
 			if (at_commit)
 				ereport(ERROR,
@@ -552,38 +538,9 @@ CfgValidateConfig(CfgCatalog *cat, CfgEnv *env, CfgService *svc, const char *pro
 	}
 	doc = CfgNodeToJsonb(res->root);
 	if (schema != NULL)
-	{
-		CfgSchema  *compiled = CfgSchemaGetCached(schema);
-
-		(void) CfgSchemaValidate(compiled, doc, &errors);
-		foreach(lc, errors)
-		{
-			CfgSchemaError *e = lfirst(lc);
-			CfgViolation *v = palloc(sizeof(CfgViolation));
-
-			v->path = e->instance_path;
-			v->keyword = e->keyword;
-			v->message = e->message;
-			result = lappend(result, v);
-		}
-	}
+		result = CfgSchemaViolations(result, schema, doc, NULL);
 	if (rules != NULL)
-	{
-		CfgSchema  *compiled = CfgSchemaGetCached(rules->rules);
-
-		errors = NIL;
-		(void) CfgSchemaValidate(compiled, doc, &errors);
-		foreach(lc, errors)
-		{
-			CfgSchemaError *e = lfirst(lc);
-			CfgViolation *v = palloc(sizeof(CfgViolation));
-
-			v->path = e->instance_path;
-			v->keyword = psprintf("%s:%s", rules->name, e->keyword);
-			v->message = e->message;
-			result = lappend(result, v);
-		}
-	}
+		result = CfgSchemaViolations(result, rules->rules, doc, rules->name);
 	foreach(lc, constraints)
 	{
 		CfgConstraint *c = lfirst(lc);
@@ -906,6 +863,21 @@ CfgValidatedServices(CfgCatalog *cat)
 	return result;
 }
 
+/* CfgValidateReach of env's subtree for every service anything applies to. */
+static void
+CfgValidateServices(CfgCatalog *cat, CfgEnv *env, List *providers, const char *context)
+{
+	ListCell   *lc;
+
+	foreach(lc, CfgValidatedServices(cat))
+	{
+		CfgService *svc = CfgLookupServiceById(cat, lfirst_int(lc));
+
+		if (svc)
+			CfgValidateReach(cat, env, svc, providers, CfgDoneTable(), context, NULL);
+	}
+}
+
 /*
  * Constraint trigger, DEFERRABLE INITIALLY DEFERRED, on cfgmgr.entry (each
  * changed row), cfgmgr.environment (parent changes) and
@@ -979,37 +951,22 @@ cfgmgr_validate_at_commit(PG_FUNCTION_ARGS)
 	{
 		int32		env_id = DatumGetInt32(heap_getattr(tup, 1, desc, &isnull));
 		CfgEnv	   *env = CfgLookupEnvById(cat, env_id);
-		ListCell   *lc;
 
 		if (env == NULL)
 			return PointerGetDatum(NULL);
-		foreach(lc, CfgValidatedServices(cat))
-		{
-			CfgService *svc = CfgLookupServiceById(cat, lfirst_int(lc));
-
-			if (svc)
-				CfgValidateReach(cat, env, svc, CfgAllProviders(cat), CfgDoneTable(),
-								 "The environment's new parent or labels change what it resolves to.", NULL);
-		}
+		CfgValidateServices(cat, env, CfgAllProviders(cat),
+							"The environment's new parent or labels change what it resolves to.");
 	}
 	else if (strcmp(relname, "target") == 0)
 	{
 		int32		env_id = DatumGetInt32(heap_getattr(tup, 1, desc, &isnull));
 		char	   *provider = TextDatumGetCString(heap_getattr(tup, 2, desc, &isnull));
 		CfgEnv	   *env = CfgLookupEnvById(cat, env_id);
-		ListCell   *lc;
 
 		if (env == NULL || !CfgProviderExists(cat, provider))
 			return PointerGetDatum(NULL);
-		foreach(lc, CfgValidatedServices(cat))
-		{
-			CfgService *svc = CfgLookupServiceById(cat, lfirst_int(lc));
-
-			if (svc)
-				CfgValidateReach(cat, env, svc, list_make1(provider), CfgDoneTable(),
-								 "The target's variables change what its configurations render to, and the provider's rules apply to its configurations.",
-								 NULL);
-		}
+		CfgValidateServices(cat, env, list_make1(provider),
+							"The target's variables change what its configurations render to, and the provider's rules apply to its configurations.");
 	}
 	else if (strcmp(relname, "service_constraint") == 0)
 	{

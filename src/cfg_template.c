@@ -133,8 +133,8 @@ bool		cfg_render_missing = false;
  */
 
 /* Does the string contain "${" (a placeholder or the $${ escape)? */
-static inline bool
-TplStringHas(const char *s, int len)
+bool
+CfgStringHasTemplate(const char *s, int len)
 {
 	const char *p = s;
 	const char *end = s + len;
@@ -156,16 +156,16 @@ TplStringHas(const char *s, int len)
 bool
 CfgJsonbMayHaveTemplate(Jsonb *j)
 {
-	return TplStringHas(VARDATA_ANY(j), VARSIZE_ANY_EXHDR(j));
+	return CfgStringHasTemplate(VARDATA_ANY(j), VARSIZE_ANY_EXHDR(j));
 }
 
 static bool
 TplValueMayHave(JsonbValue *v)
 {
 	if (v->type == jbvString)
-		return TplStringHas(v->val.string.val, v->val.string.len);
+		return CfgStringHasTemplate(v->val.string.val, v->val.string.len);
 	if (v->type == jbvBinary)
-		return TplStringHas((const char *) v->val.binary.data, v->val.binary.len);
+		return CfgStringHasTemplate((const char *) v->val.binary.data, v->val.binary.len);
 	return false;
 }
 
@@ -394,7 +394,7 @@ TplCheckContainer(JsonbContainer *c, const char *where)
 		TplPart    *parts;
 
 		if ((tok == WJB_VALUE || tok == WJB_ELEM) && v.type == jbvString &&
-			TplStringHas(v.val.string.val, v.val.string.len))
+			CfgStringHasTemplate(v.val.string.val, v.val.string.len))
 		{
 			(void) TplParse(v.val.string.val, v.val.string.len, where, &parts);
 			pfree(parts);
@@ -419,36 +419,13 @@ CfgTemplateCheckValue(Jsonb *value, const char *service, const char *path, int p
  * ---------------------------------------------------------------------
  */
 
-/* Follow a dotted path into a container; NULL when it is not there. */
-static JsonbValue *
-TplFollow(JsonbContainer *c, const char *path, int len)
-{
-	const char *p = path;
-	const char *end = path + len;
-	JsonbValue *v = NULL;
-
-	for (;;)
-	{
-		const char *dot = memchr(p, '.', end - p);
-		int			l = (dot ? dot : end) - p;
-
-		if (c == NULL || !JsonContainerIsObject(c))
-			return NULL;
-		v = getKeyJsonValueFromContainer(c, p, l, NULL);
-		if (v == NULL || dot == NULL)
-			return v;
-		c = v->type == jbvBinary ? v->val.binary.data : NULL;
-		p = dot + 1;
-	}
-}
-
 /* An environment label, the deepest environment of the chain first. */
 static JsonbValue *
 TplLabel(CfgRenderCtx *ctx, const char *path, int len)
 {
 	for (int i = ctx->nchain - 1; i >= 0; i--)
 	{
-		JsonbValue *v = TplFollow(&ctx->chain[i]->labels->root, path, len);
+		JsonbValue *v = CfgJsonFollow(&ctx->chain[i]->labels->root, path, len);
 
 		if (v != NULL)
 			return v;
@@ -471,9 +448,9 @@ TplProviderVar(CfgRenderCtx *ctx, const char *path, int len)
 		ctx->vars_loaded = true;
 	}
 	if (ctx->target != NULL)
-		v = TplFollow(&ctx->target->root, path, len);
+		v = CfgJsonFollow(&ctx->target->root, path, len);
 	if (v == NULL && ctx->prov != NULL)
-		v = TplFollow(&ctx->prov->variables->root, path, len);
+		v = CfgJsonFollow(&ctx->prov->variables->root, path, len);
 	return v;
 }
 
@@ -550,7 +527,7 @@ TplRenderContainer(CfgRenderCtx *ctx, JsonbContainer *c, const char *service,
 	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
 	{
 		if ((tok == WJB_VALUE || tok == WJB_ELEM) && v.type == jbvString &&
-			TplStringHas(v.val.string.val, v.val.string.len))
+			CfgStringHasTemplate(v.val.string.val, v.val.string.len))
 		{
 			JsonbValue	out;
 
@@ -629,17 +606,7 @@ TplLookup(CfgRenderCtx *ctx, const char *service, const char *path, int pathlen,
 		return NULL;			/* nothing there (render nothing else) */
 	TplRenderNode(ctx, res, node, path, matched);
 	*secret = TplSecretBelow(res, node);
-	if (matched == pathlen)
-		return CfgNodeToJsonb(node);
-	if (CfgNodeIsObject(node))
-		return NULL;
-	/* a leaf above the path: descend into its (rendered) value */
-	{
-		Jsonb	   *leaf = CfgNodeToJsonb(node);
-		JsonbValue *v = TplFollow(&leaf->root, path + matched + 1, pathlen - matched - 1);
-
-		return v ? JsonbValueToJsonb(v) : NULL;
-	}
+	return CfgRenderedValueAt(res, path, pathlen);
 }
 
 /* Append an interpolated value to buf; false when it cannot be. */
@@ -700,7 +667,7 @@ TplRenderString(CfgRenderCtx *ctx, const char *s, int len, const char *service,
 	out->type = jbvString;
 	out->val.string.val = (char *) s;
 	out->val.string.len = len;
-	if (!TplStringHas(s, len))
+	if (!CfgStringHasTemplate(s, len))
 		return false;
 	nparts = TplParse(s, len, where, &parts);
 	initStringInfo(&buf);
@@ -1047,7 +1014,7 @@ CfgRenderedValueAt(CfgResolved *res, const char *path, int pathlen)
 	if (matched == 0 || CfgNodeIsObject(node))
 		return NULL;
 	leaf = CfgNodeToJsonb(node);
-	v = TplFollow(&leaf->root, path + matched + 1, pathlen - matched - 1);
+	v = CfgJsonFollow(&leaf->root, path + matched + 1, pathlen - matched - 1);
 	return v ? JsonbValueToJsonb(v) : NULL;
 }
 

@@ -66,6 +66,33 @@ CfgKeepPlanOpts(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types, int op
 	return *slot;
 }
 
+/*
+ * Follow a dotted path (labels separated by ".") into a container: the
+ * value there, or NULL when some label is missing or a step is not an
+ * object.
+ */
+JsonbValue *
+CfgJsonFollow(JsonbContainer *c, const char *path, int len)
+{
+	const char *p = path;
+	const char *end = path + len;
+	JsonbValue *v = NULL;
+
+	for (;;)
+	{
+		const char *dot = memchr(p, '.', end - p);
+		int			l = (dot ? dot : end) - p;
+
+		if (c == NULL || !JsonContainerIsObject(c))
+			return NULL;
+		v = getKeyJsonValueFromContainer(c, p, l, NULL);
+		if (v == NULL || dot == NULL)
+			return v;
+		c = v->type == jbvBinary ? v->val.binary.data : NULL;
+		p = dot + 1;
+	}
+}
+
 /* Byte order of keys; a prefix sorts first. */
 int
 CfgKeyBytesCmp(const char *a, int alen, const char *b, int blen)

@@ -89,6 +89,8 @@ extern bool CfgProviderExists(CfgCatalog *cat, const char *name);
 extern void CfgCheckProvider(CfgCatalog *cat, const char *name);
 extern CfgProvider *CfgLookupProvider(CfgCatalog *cat, const char *name, bool missing_ok);
 extern bool CfgAnyProviderRules(CfgCatalog *cat);
+extern bool CfgEnvIsTarget(CfgCatalog *cat, CfgEnv *env, const char *provider);
+extern bool CfgEnvHasChildren(CfgCatalog *cat, CfgEnv *env);
 #define CFG_MAX_DEPTH 1000		/* levels in an environment chain */
 extern int	CfgEnvChain(CfgCatalog *cat, CfgEnv *env, CfgEnv **chain);
 extern Jsonb *CfgTargetVariables(CfgCatalog *cat, CfgEnv **chain, int n,
@@ -111,6 +113,7 @@ typedef struct CfgJsonPair
 	JsonbValue	value;
 } CfgJsonPair;
 
+extern JsonbValue *CfgJsonFollow(JsonbContainer *c, const char *path, int len);
 extern int	CfgKeyBytesCmp(const char *a, int alen, const char *b, int blen);
 extern CfgJsonPair *CfgJsonObjectPairs(JsonbContainer *c, int *npairs);
 extern bool CfgJsonObjectOfLabels(JsonbContainer *c);
@@ -279,6 +282,7 @@ extern bool cfg_render_unbound;
 extern bool cfg_render_missing;
 extern void CfgTemplateInit(void);
 extern bool CfgJsonbMayHaveTemplate(Jsonb *j);
+extern bool CfgStringHasTemplate(const char *s, int len);
 extern void CfgTemplateCheckValue(Jsonb *value, const char *service, const char *path,
 								  int pathlen);
 extern CfgRenderCtx *CfgRenderStart(const char *env, const char *provider, const char *as_of);

@@ -103,21 +103,8 @@ ncases=$(q -At -c "SELECT count(*) FROM dp.cases") || die "no cases"
 	|| die "only $ncases cases generated (at least $MIN_CASES wanted)"
 generated=$(date +%s)
 
-# check in chunks of whole trees (24 cases each), one transaction each (a
-# backend that dies loses a chunk only; the cases without a checked row are
-# counted as failed below), JOBS chunks at a time
-chunk=96
-running=0
-for ((first = 1; first <= ncases; first += chunk)); do
-	( q -c "CALL dp.check($first, $((first + chunk - 1)), '$READER')" \
-		|| echo "error: checking cases $first..$((first + chunk - 1)) broke off" ) &
-	running=$((running + 1))
-	if [ "$running" -ge "$JOBS" ]; then
-		wait -n
-		running=$((running - 1))
-	fi
-done
-wait
+# check in chunks of whole trees (24 cases each), JOBS chunks at a time
+run_chunks "$ncases" 96 "$JOBS" dp.check "'$READER'"
 q -c "CALL dp.check_coverage()" || echo "error: checking drift_coverage broke off"
 
 # failures in full, the first 3 of each kind (20 at most), then a count per kind

@@ -87,20 +87,8 @@ q -c "ALTER TABLE cfgmgr.entry ENABLE TRIGGER entry_validate" \
 ncases=$(q -At -c "SELECT count(*) FROM tp.cases") || die "no cases"
 generated=$(date +%s)
 
-# check in chunks, one transaction each, JOBS at a time; a chunk that breaks
-# off leaves its cases unchecked (counted as failed)
-chunk=50
-running=0
-for ((first = 1; first <= ncases; first += chunk)); do
-	( q -c "CALL tp.check($first, $((first + chunk - 1)))" \
-		|| echo "error: checking cases $first..$((first + chunk - 1)) broke off" ) &
-	running=$((running + 1))
-	if [ "$running" -ge "$JOBS" ]; then
-		wait -n
-		running=$((running - 1))
-	fi
-done
-wait
+# check in chunks, JOBS at a time
+run_chunks "$ncases" 50 "$JOBS" tp.check
 q -c "CALL tp.check_writes()" || echo "error: checking the writes broke off"
 
 q -At <<'SQL'

@@ -56,3 +56,21 @@ suite_db() {
 q() {
 	psql -X -q -v ON_ERROR_STOP=1 -d "$SUITE_DB" "$@"
 }
+
+# Check cases 1..NCASES in chunks of CHUNK, JOBS chunks at a time, each in
+# one transaction: CALL PROC(first, last[, EXTRA]).  A chunk that breaks off
+# (a backend that dies loses that chunk only) is reported, and its cases
+# stay unchecked: the suites count them as failed.
+run_chunks() {	# ncases chunk jobs proc [extra-argument-sql]
+	local n=$1 chunk=$2 jobs=$3 proc=$4 extra=${5:+, $5} first running=0
+	for ((first = 1; first <= n; first += chunk)); do
+		( q -c "CALL $proc($first, $((first + chunk - 1))$extra)" \
+			|| echo "error: checking cases $first..$((first + chunk - 1)) broke off" ) &
+		running=$((running + 1))
+		if [ "$running" -ge "$jobs" ]; then
+			wait -n
+			running=$((running - 1))
+		fi
+	done
+	wait
+}
