@@ -295,6 +295,7 @@ CfgLoadCatalog(MemoryContext parent)
 	CfgCatalog *cat;
 	int			ret;
 	uint64		i;
+	CfgUserSave save;
 
 	cxt = AllocSetContextCreate(parent, "cfgmgr catalog", ALLOCSET_DEFAULT_SIZES);
 	cat = MemoryContextAllocZero(cxt, sizeof(CfgCatalog));
@@ -306,8 +307,7 @@ CfgLoadCatalog(MemoryContext parent)
 	cat->providers = CfgMakeHash("cfgmgr providers", cxt, CFG_NAME_KEYLEN, sizeof(ProviderEnt), true);
 	cat->targets = CfgMakeHash("cfgmgr targets", cxt, sizeof(TargetKey), sizeof(TargetEnt), false);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	CfgSpiConnectOwner(&save);
 
 	ret = SPI_execute("SELECT id, COALESCE(parent_id, 0), name, is_production,"
 					  " approval_required, required_approvals, labels"
@@ -410,7 +410,29 @@ CfgLoadCatalog(MemoryContext parent)
 		MemoryContextSwitchTo(old);
 	}
 
-	SPI_finish();
+	ret = SPI_execute("SELECT a.role_id, a.privilege, a.env_pattern, a.service_pattern,"
+					  " a.path_prefix::pg_catalog.text FROM cfgmgr.acl a ORDER BY a.id", true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read cfgmgr.acl: %s", SPI_result_code_string(ret));
+	cat->ngrants = (int) SPI_processed;
+	cat->grants = MemoryContextAllocZero(cxt, sizeof(CfgGrant) * Max(cat->ngrants, 1));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		CfgGrant   *g = &cat->grants[i];
+		bool		isnull;
+		char	   *priv;
+
+		g->role = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+		priv = CfgSpiText(tup, desc, 2, CurrentMemoryContext);
+		g->priv = CfgPrivFromName(priv);
+		g->env_pattern = CfgSpiText(tup, desc, 3, cxt);
+		g->svc_pattern = CfgSpiText(tup, desc, 4, cxt);
+		g->prefix = CfgSpiText(tup, desc, 5, cxt);
+	}
+
+	CfgSpiFinishOwner(&save);
 	return cat;
 }
 

@@ -69,6 +69,8 @@ typedef struct CfgCatalog
 	struct HTAB *svc_by_id;
 	struct HTAB *providers;
 	struct HTAB *targets;		/* (env_id, provider) -> variables */
+	struct CfgGrant *grants;	/* rows of cfgmgr.acl */
+	int			ngrants;
 } CfgCatalog;
 
 extern void CfgCacheInit(void);
@@ -95,6 +97,60 @@ extern bool CfgEnvHasChildren(CfgCatalog *cat, CfgEnv *env);
 extern int	CfgEnvChain(CfgCatalog *cat, CfgEnv *env, CfgEnv **chain);
 extern Jsonb *CfgTargetVariables(CfgCatalog *cat, CfgEnv **chain, int n,
 								 const char *provider);
+
+/* ---------------------------------------------------------------------
+ * cfg_acl.c: access control (grants, the rule, the owner role)
+ * ---------------------------------------------------------------------
+ */
+#define CFG_PRIV_READ			0x01
+#define CFG_PRIV_WRITE			0x02
+#define CFG_PRIV_READ_SECRET	0x04
+#define CFG_PRIV_APPROVE		0x08
+#define CFG_PRIV_ADMIN			0x10
+
+typedef struct CfgGrant
+{
+	Oid			role;
+	int			priv;
+	char	   *env_pattern;
+	char	   *svc_pattern;
+	char	   *prefix;			/* NULL: the whole service */
+} CfgGrant;
+
+/* what a role may do in one (environment, service) for one privilege */
+typedef struct CfgAclScope
+{
+	bool		all;			/* every path */
+	int			nprefix;		/* else these path prefixes (none: nothing) */
+	char	  **prefixes;
+	int		   *lens;
+} CfgAclScope;
+
+typedef struct CfgUserSave
+{
+	Oid			userid;
+	int			sec;
+} CfgUserSave;
+
+extern int	cfg_acl_internal;
+extern const char *CfgPrivName(int priv);
+extern int	CfgPrivFromName(const char *name);
+extern int	CfgPrivImplied(int granted);
+extern bool CfgNameGlobMatch(const char *pat, const char *name);
+extern Oid	CfgOwnerId(void);
+extern void CfgBecomeOwner(CfgUserSave *save);
+extern void CfgRestoreUser(CfgUserSave *save);
+extern void CfgSpiConnectOwner(CfgUserSave *save);
+extern void CfgSpiFinishOwner(CfgUserSave *save);
+extern CfgAclScope *CfgAclScopeOf(Oid role, int priv, CfgEnv *env, CfgService *svc);
+extern bool CfgAclScopeCovers(CfgAclScope *scope, const char *path, int pathlen);
+extern bool CfgAclAllowed(int priv, CfgEnv *env, CfgService *svc, const char *path, int pathlen);
+extern void CfgAclRequire(int priv, CfgEnv *env, CfgService *svc, const char *path, int pathlen);
+extern void CfgAclDenied(int priv, const char *envname, const char *svcname,
+						 const char *path, int pathlen);
+extern bool CfgAclChainAll(int priv, CfgEnv **chain, int nchain, CfgService *svc);
+extern bool CfgAclChainNone(int priv, CfgEnv **chain, int nchain, CfgService *svc);
+extern bool CfgAclMayGrant(const char *env_pattern, const char *svc_pattern, const char *prefix);
 
 /* ---------------------------------------------------------------------
  * cfg_util.c: helpers shared by the SQL-callable functions

@@ -244,3 +244,36 @@ SELECT pg_catalog.pg_extension_config_dump('cfgmgr.service_schema', '');
 SELECT pg_catalog.pg_extension_config_dump('cfgmgr.schema_annotation', '');
 SELECT pg_catalog.pg_extension_config_dump('cfgmgr.service_constraint', '');
 REVOKE ALL ON cfgmgr.service_schema, cfgmgr.schema_annotation, cfgmgr.service_constraint FROM PUBLIC;
+
+--
+-- Access control (functions and policies in 90_security.sql)
+--
+
+-- Grants: a role may use a privilege over the environments matching
+-- env_pattern, the services matching service_pattern and the paths at and
+-- below path_prefix (NULL: every path).  Patterns are globs ('*' any run of
+-- characters, '?' one character).  Read by src/cfg_acl.c with the catalog.
+CREATE TABLE cfgmgr.acl (
+	id					bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	role_id				oid NOT NULL,
+	privilege			text COLLATE "C" NOT NULL
+		CONSTRAINT acl_privilege_check
+		CHECK (privilege OPERATOR(pg_catalog.=) ANY ('{read,write,read_secret,approve,admin}'::text[])),
+	env_pattern			text COLLATE "C" NOT NULL DEFAULT '*'
+		CONSTRAINT acl_env_pattern_check
+		CHECK (env_pattern OPERATOR(pg_catalog.~) '^[A-Za-z0-9_*?-]+$'
+			   AND pg_catalog.octet_length(env_pattern) OPERATOR(pg_catalog.<=) 63),
+	service_pattern		text COLLATE "C" NOT NULL DEFAULT '*'
+		CONSTRAINT acl_service_pattern_check
+		CHECK (service_pattern OPERATOR(pg_catalog.~) '^[A-Za-z0-9_*?-]+$'
+			   AND pg_catalog.octet_length(service_pattern) OPERATOR(pg_catalog.<=) 63),
+	path_prefix			cfgmgr.cfgpath,
+	builtin				bool NOT NULL DEFAULT false,
+	granted_at			timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	granted_by			text NOT NULL DEFAULT pg_catalog.current_user()
+);
+CREATE UNIQUE INDEX acl_grant_key ON cfgmgr.acl
+	(role_id, privilege, env_pattern, service_pattern, path_prefix) NULLS NOT DISTINCT;
+COMMENT ON TABLE cfgmgr.acl IS 'grants of cfgmgr privileges to roles (read through cfgmgr.grants)';
+SELECT pg_catalog.pg_extension_config_dump('cfgmgr.acl', 'WHERE NOT builtin');
+REVOKE ALL ON cfgmgr.acl FROM PUBLIC;
