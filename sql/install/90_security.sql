@@ -209,7 +209,7 @@ BEGIN
 			   JOIN pg_catalog.pg_depend d ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
 				AND d.objid OPERATOR(pg_catalog.=) c.oid AND d.deptype OPERATOR(pg_catalog.=) 'e'
 			   JOIN pg_catalog.pg_extension x ON x.oid OPERATOR(pg_catalog.=) d.refobjid
-			  WHERE x.extname OPERATOR(pg_catalog.=) 'cfgmgr' AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,v,S}'::"char"[])
+			  WHERE x.extnamespace OPERATOR(pg_catalog.=) 'cfgmgr'::pg_catalog.regnamespace AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,v,S}'::"char"[])
 				-- sequences of identity columns follow their table
 				AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend o
 								 WHERE o.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
