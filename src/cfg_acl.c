@@ -759,3 +759,47 @@ cfgmgr_glob_name_match(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(CfgNameGlobMatch(text_to_cstring(PG_GETARG_TEXT_PP(0)),
 								text_to_cstring(PG_GETARG_TEXT_PP(1))));
 }
+
+/* The mask shown instead of a secret the reader may not see. */
+Jsonb *
+CfgSecretMask(void)
+{
+	JsonbValue	v;
+
+	v.type = jbvString;
+	v.val.string.val = "********";
+	v.val.string.len = 8;
+	return JsonbValueToJsonb(&v);
+}
+
+/*
+ * How the current role may read (env, svc) through the result cache:
+ * 'a' (read everywhere in the chain, secrets in clear everywhere), 'm' (read
+ * everywhere, no secret in clear anywhere: masked), or '\0' when the answer
+ * depends on which rows take part (path prefixes, some levels only): such
+ * reads bypass the cache and check every row.  Unknown names raise CM006 /
+ * CM007 as the read itself would.
+ */
+char
+CfgAclReadMode(const char *envname, const char *svcname)
+{
+	CfgCatalog *cat;
+	CfgEnv	   *env;
+	CfgService *svc;
+	CfgEnv	   *chain[CFG_MAX_DEPTH];
+	int			n;
+
+	if (CfgAclBypass(GetUserId()))
+		return 'a';
+	cat = CfgGetCatalog();
+	env = CfgLookupEnv(cat, envname, false);
+	svc = CfgLookupService(cat, svcname, false);
+	n = CfgEnvChain(cat, env, chain);
+	if (!CfgAclChainAll(CFG_PRIV_READ, chain, n, svc))
+		return '\0';
+	if (CfgAclChainAll(CFG_PRIV_READ_SECRET, chain, n, svc))
+		return 'a';
+	if (CfgAclChainNone(CFG_PRIV_READ_SECRET, chain, n, svc))
+		return 'm';
+	return '\0';
+}

@@ -132,7 +132,8 @@ CfgResultLookup(const char *key, int keylen)
  * invalidation arrived meanwhile (the result may predate the change).
  */
 void
-CfgResultStore(const char *key, int keylen, uint64 gen, bool found, Jsonb *value)
+CfgResultStore(const char *key, int keylen, uint64 gen, bool found, Jsonb *value,
+			   bool secret)
 {
 	CfgCacheKey k;
 	CfgCacheEntry *e;
@@ -157,6 +158,7 @@ CfgResultStore(const char *key, int keylen, uint64 gen, bool found, Jsonb *value
 	if (existed)
 		return;
 	e->result.found = found;
+	e->result.secret = secret;
 	e->result.value = NULL;
 	if (found)
 	{

@@ -156,10 +156,11 @@ CfgExportFetch(const char *env, const char *svc, const char *provider,
 		CfgCatalog *cat = CfgGetCatalog();
 		Oid			types[4] = {INT4OID, INT4OID, TEXTOID, INT8OID};
 		Datum		args[4];
-		int32		env_id;
+		CfgEnv	   *e;
+		CfgService *s = CfgLookupService(cat, svc, false);
 
 		if (as_of == NULL)
-			env_id = CfgLookupEnv(cat, env, false)->id;
+			e = CfgLookupEnv(cat, env, false);
 		else
 		{
 			CfgVersion	v = CfgParseVersion(as_of);
@@ -167,11 +168,13 @@ CfgExportFetch(const char *env, const char *svc, const char *provider,
 			int			n = CfgEnvChainAsOf(env, v.seq, as_of, chain);
 
 			/* root first: the environment itself is the last one */
-			env_id = chain[n - 1]->id;
+			e = chain[n - 1];
 			args[3] = Int64GetDatum(v.seq);
 		}
-		args[0] = Int32GetDatum(env_id);
-		args[1] = Int32GetDatum(CfgLookupService(cat, svc, false)->id);
+		/* the rows are read as the caller: all of them, or refused */
+		CfgAclRequire(CFG_PRIV_READ, e, s, NULL, 0);
+		args[0] = Int32GetDatum(e->id);
+		args[1] = Int32GetDatum(s->id);
 		if (provider != NULL)
 			CfgCheckProvider(cat, provider);
 		args[2] = CStringGetTextDatum(provider ? provider : CFG_NEUTRAL_PROVIDER);

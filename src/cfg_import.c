@@ -844,6 +844,14 @@ CfgImportApply(int32 env_id, int32 svc_id, const char *provider, bool replace,
 	dims[0] = r->n;
 	patharr = construct_array(paths, r->n, TEXTOID, -1, false, TYPALIGN_INT);
 
+	if (replace)
+	{
+		/* replacing removes whatever else is stored: refused, not filtered */
+		CfgCatalog *cat = CfgGetCatalog();
+
+		CfgAclRequire(CFG_PRIV_WRITE, CfgLookupEnvById(cat, env_id),
+					  CfgLookupServiceById(cat, svc_id), NULL, 0);
+	}
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (replace)

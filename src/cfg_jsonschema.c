@@ -3901,9 +3901,9 @@ CfgPlan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types)
 /*
  * Read document of cfgmgr.schema_resource for uri (an absolute URI without
  * fragment; a row stored with an empty fragment, "...#", matches too).
- * Runs as the table's owner: schema documents are readable through
- * validation by anyone who may validate, but the table itself is not
- * granted to PUBLIC.  Returns a copy in the caller's memory context.
+ * Runs as the table's owner (cfgmgr_owner): schema documents are
+ * readable through validation by anyone who may validate, but the table
+ * itself is not granted to PUBLIC.  Returns a copy in the caller's memory context.
  */
 Jsonb *
 CfgSchemaFetchResource(const char *uri)
@@ -3911,26 +3911,15 @@ CfgSchemaFetchResource(const char *uri)
 	MemoryContext caller = CurrentMemoryContext;
 	Oid			types[2] = {TEXTOID, TEXTOID};
 	Datum		args[2];
-	Oid			relid;
-	Oid			save_userid;
-	int			save_sec;
-	HeapTuple	tup;
-	Oid			owner;
+	CfgUserSave save;
 	Snapshot	snap;
 	Jsonb	   *result = NULL;
 	int			ret;
 
-	relid = get_relname_relid("schema_resource", get_namespace_oid("cfgmgr", false));
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	CFG_CHECK(HeapTupleIsValid(tup), "lookup of cfgmgr.schema_resource");
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-
 	CFG_CHECK(SPI_connect() == SPI_OK_CONNECT, "SPI_connect");
 	args[0] = CStringGetTextDatum(uri);
 	args[1] = CStringGetTextDatum(psprintf("%s#", uri));
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	CfgBecomeOwner(&save);
 	snap = CfgReadSnapshotPush();
 	ret = SPI_execute_plan(CfgPlan(&plan_fetch,
 								   "SELECT document FROM cfgmgr.schema_resource"
@@ -3939,7 +3928,7 @@ CfgSchemaFetchResource(const char *uri)
 								   2, types),
 						   args, NULL, true, 1);
 	CfgReadSnapshotPop(snap);
-	SetUserIdAndSecContext(save_userid, save_sec);
+	CfgRestoreUser(&save);
 	CFG_CHECK(ret == SPI_OK_SELECT, "reading cfgmgr.schema_resource");
 	if (SPI_processed == 1)
 	{

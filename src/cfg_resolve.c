@@ -112,6 +112,58 @@ CfgAnnotationAdd(CfgAnnotations *ann, const char *path, const char *keyword, Jso
 }
 
 /*
+ * Access control of a read: every stored row that takes part in the answer
+ * must be readable by the caller, or the whole read is refused (CM008): a
+ * reader never gets a value that silently differs from the real one.  For
+ * a read at path, a row above it (whose value holds the path) is checked
+ * at path, the part of it that is answered.  Secret rows the caller may
+ * not read in clear are masked.
+ */
+static void
+CfgCheckRows(CfgResolved *res, CfgService *svc, const char *path, int pathlen)
+{
+	Oid			role = GetUserId();
+	int			level = -1;
+	CfgAclScope *read = NULL;
+	CfgAclScope *secret = NULL;
+
+	for (int i = 0; i < res->nrows; i++)
+	{
+		CfgLayerRow *row = &res->rows[i];
+		const char *p = row->path;
+		int			plen = row->pathlen;
+
+		if (row->level < 0 || row->level >= res->nchain)
+			continue;			/* schema defaults */
+		if (row->level != level)
+		{
+			level = row->level;
+			read = CfgAclScopeOf(role, CFG_PRIV_READ, res->chain[level], svc);
+			secret = NULL;
+		}
+		if (path != NULL && plen < pathlen)
+		{
+			p = path;
+			plen = pathlen;
+		}
+		if (!CfgAclScopeCovers(read, p, plen))
+			CfgAclDenied(CFG_PRIV_READ, res->chain[level]->name, svc->name, p, plen);
+		if (row->secret && !row->tombstone)
+		{
+			if (secret == NULL)
+				secret = CfgAclScopeOf(role, CFG_PRIV_READ_SECRET, res->chain[level], svc);
+			if (CfgAclScopeCovers(secret, row->path, row->pathlen))
+				res->secret_read = true;
+			else
+			{
+				row->masked = true;
+				row->value = CfgSecretMask();
+			}
+		}
+	}
+}
+
+/*
  * Fetch the entries of res->chain for svc into res->rows, in application
  * order.  With a path, only entries at the path, its ancestors and its
  * descendants are read.  Must be called with a snapshot pushed by
@@ -130,6 +182,7 @@ CfgFetchRows(CfgResolved *res, CfgService *svc, const char *path, int pathlen)
 	int			ret;
 	uint64		i;
 	int			j;
+	CfgUserSave save;
 
 	for (j = 0; j < res->nchain; j++)
 		ids[j] = Int32GetDatum(res->chain[j]->id);
@@ -137,8 +190,7 @@ CfgFetchRows(CfgResolved *res, CfgService *svc, const char *path, int pathlen)
 	args[1] = Int32GetDatum(svc->id);
 	args[2] = CStringGetTextDatum(res->provider ? res->provider : "");
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	CfgSpiConnectOwner(&save);
 	if (path != NULL)
 	{
 		Datum	   *anc = palloc(sizeof(Datum) * (pathlen / 2 + 1));
@@ -253,7 +305,9 @@ CfgFetchRows(CfgResolved *res, CfgService *svc, const char *path, int pathlen)
 			res->merge_policies = a.merge_policies;
 		}
 	}
-	SPI_finish();
+	CfgSpiFinishOwner(&save);
+	if (cfg_acl_internal == 0)
+		CfgCheckRows(res, svc, path, pathlen);
 	CfgSortRows(res->rows, res->nrows);
 }
 
@@ -363,6 +417,20 @@ CfgRenderedDocument(CfgResolved *res, const char *env, const char *provider,
 	return CfgNodeToJsonb(res->root);
 }
 
+/*
+ * Record a read in the audit log: always when a secret was read in clear,
+ * every read when cfgmgr.audit_reads is on.
+ */
+static void
+CfgAuditRead(const char *env, const char *svc, const char *path, int pathlen,
+			 const char *provider, bool secret)
+{
+	if (!secret && !cfgmgr_audit_reads)
+		return;
+	CfgAuditRecord(secret ? "read_secret" : "read", env, svc,
+				   path ? pnstrdup(path, pathlen) : NULL, provider, NULL);
+}
+
 /* Append a NUL-terminated field (or a marker for NULL) to a cache key. */
 static void
 CfgKeyAdd(StringInfo key, const char *s, int len)
@@ -388,18 +456,22 @@ CfgGetValue(const char *env, const char *svc, const char *path, int pathlen,
 	CfgResolved *res;
 	CfgNode    *node;
 	Jsonb	   *value;
+	char		mode;
 
 	CfgAcceptInvalidations();
+	mode = CfgAclReadMode(env, svc);
 	initStringInfo(&key);
 	appendStringInfoChar(&key, render ? 'g' : 'G');
+	appendStringInfoChar(&key, mode);
 	CfgKeyAdd(&key, env, -1);
 	CfgKeyAdd(&key, svc, -1);
 	CfgKeyAdd(&key, provider, -1);
 	CfgKeyAdd(&key, path, pathlen);
 
-	hit = CfgResultLookup(key.data, key.len);
+	hit = mode ? CfgResultLookup(key.data, key.len) : NULL;
 	if (hit != NULL)
 	{
+		CfgAuditRead(env, svc, path, pathlen, provider, hit->secret);
 		if (!hit->found)
 			return NULL;
 		value = palloc(VARSIZE(hit->value));
@@ -416,7 +488,9 @@ CfgGetValue(const char *env, const char *svc, const char *path, int pathlen,
 		node = CfgNodeFind(res->root, path, pathlen);
 		value = node ? CfgNodeToJsonb(node) : NULL;
 	}
-	CfgResultStore(key.data, key.len, gen, value != NULL, value);
+	CfgAuditRead(env, svc, path, pathlen, provider, res->secret_read);
+	if (mode)
+		CfgResultStore(key.data, key.len, gen, value != NULL, value, res->secret_read);
 	return value;
 }
 
@@ -459,6 +533,7 @@ CfgGetCommon(FunctionCallInfo fcinfo, char **pathout)
 
 			value = node ? CfgNodeToJsonb(node) : NULL;
 		}
+		CfgAuditRead(env, svc, CFGPATH_DATA(path), CFGPATH_LEN(path), provider, res->secret_read);
 	}
 	*pathout = pnstrdup(CFGPATH_DATA(path), CFGPATH_LEN(path));
 	if (value == NULL && PG_ARGISNULL(5))
@@ -630,6 +705,7 @@ cfgmgr_resolve(PG_FUNCTION_ARGS)
 	CfgResolved *res;
 	Jsonb	   *value;
 	bool		render;
+	char		mode;
 
 	render = PG_ARGISNULL(4) || PG_GETARG_BOOL(4);	/* NULL: the default */
 	if (!PG_ARGISNULL(3))
@@ -637,18 +713,23 @@ cfgmgr_resolve(PG_FUNCTION_ARGS)
 		char	   *as_of = CfgArgText(fcinfo, 3, "as_of");
 
 		res = CfgResolveVersion(env, svc, provider, NULL, 0, as_of);
-		PG_RETURN_JSONB_P(CfgRenderedDocument(res, env, provider, as_of, render));
+		value = CfgRenderedDocument(res, env, provider, as_of, render);
+		CfgAuditRead(env, svc, NULL, 0, provider, res->secret_read);
+		PG_RETURN_JSONB_P(value);
 	}
 	CfgAcceptInvalidations();
+	mode = CfgAclReadMode(env, svc);
 	initStringInfo(&key);
 	appendStringInfoChar(&key, render ? 'r' : 'R');
+	appendStringInfoChar(&key, mode);
 	CfgKeyAdd(&key, env, -1);
 	CfgKeyAdd(&key, svc, -1);
 	CfgKeyAdd(&key, provider, -1);
 
-	hit = CfgResultLookup(key.data, key.len);
+	hit = mode ? CfgResultLookup(key.data, key.len) : NULL;
 	if (hit != NULL)
 	{
+		CfgAuditRead(env, svc, NULL, 0, provider, hit->secret);
 		value = palloc(VARSIZE(hit->value));
 		memcpy(value, hit->value, VARSIZE(hit->value));
 		PG_RETURN_JSONB_P(value);
@@ -656,7 +737,9 @@ cfgmgr_resolve(PG_FUNCTION_ARGS)
 	gen = CfgCacheGeneration();
 	res = CfgResolve(env, svc, provider, NULL, 0);
 	value = CfgRenderedDocument(res, env, provider, NULL, render);
-	CfgResultStore(key.data, key.len, gen, true, value);
+	CfgAuditRead(env, svc, NULL, 0, provider, res->secret_read);
+	if (mode)
+		CfgResultStore(key.data, key.len, gen, true, value, res->secret_read);
 	PG_RETURN_JSONB_P(value);
 }
 

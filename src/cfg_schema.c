@@ -120,9 +120,10 @@ CfgServiceSchema(int32 svc_id, int *version)
 	Datum		args[1];
 	Jsonb	   *result = NULL;
 	MemoryContext caller = CurrentMemoryContext;
+	CfgUserSave save;
 
 	args[0] = Int32GetDatum(svc_id);
-	CfgSpiConnect();
+	CfgSpiConnectOwner(&save);
 	CfgSpiExec("SELECT v.schema, v.version FROM cfgmgr.service_schema v"
 			   " WHERE v.service_id OPERATOR(pg_catalog.=) $1"
 			   " ORDER BY v.version DESC LIMIT 1",
@@ -139,7 +140,7 @@ CfgServiceSchema(int32 svc_id, int *version)
 	}
 	else if (version)
 		*version = 0;
-	SPI_finish();
+	CfgSpiFinishOwner(&save);
 	return result;
 }
 
@@ -233,9 +234,10 @@ CfgServiceConstraints(int32 svc_id)
 	List	   *result = NIL;
 	MemoryContext caller = CurrentMemoryContext;
 	uint64		i;
+	CfgUserSave save;
 
 	args[0] = Int32GetDatum(svc_id);
-	CfgSpiConnect();
+	CfgSpiConnectOwner(&save);
 	CfgSpiExec("SELECT c.name, c.check_sql, c.message FROM cfgmgr.service_constraint c"
 			   " WHERE c.service_id OPERATOR(pg_catalog.=) $1 ORDER BY c.name",
 			   1, types, args, NULL, true, SPI_OK_SELECT);
@@ -250,7 +252,7 @@ CfgServiceConstraints(int32 svc_id)
 		result = lappend(result, c);
 		MemoryContextSwitchTo(old);
 	}
-	SPI_finish();
+	CfgSpiFinishOwner(&save);
 	return result;
 }
 
@@ -264,10 +266,13 @@ CfgEvalConstraint(CfgConstraint *c, Jsonb *cfg)
 	MemoryContext caller = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
 	char	   *volatile failure = NULL;
+	int			internal = cfg_acl_internal;
 
 	CfgCheckConstraintSql(c->name, c->check_sql);
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(caller);
+	/* the rule's SQL is a user's: whatever it reads is checked as usual */
+	cfg_acl_internal = 0;
 	PG_TRY();
 	{
 		Oid			types[1] = {JSONBOID};
@@ -285,6 +290,7 @@ CfgEvalConstraint(CfgConstraint *c, Jsonb *cfg)
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(caller);
 		CurrentResourceOwner = owner;
+		cfg_acl_internal = internal;
 	}
 	PG_CATCH();
 	{
@@ -296,6 +302,7 @@ CfgEvalConstraint(CfgConstraint *c, Jsonb *cfg)
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(caller);
 		CurrentResourceOwner = owner;
+		cfg_acl_internal = internal;
 		/* an interrupt or out-of-memory is not the constraint's verdict */
 		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
 			edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY)
@@ -325,6 +332,7 @@ cfgmgr_add_constraint(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid constraint name: \"%s\"", name),
 				 errdetail("Names are 1 to 63 letters, digits, \"_\" and \"-\".")));
+	CfgAclRequire(CFG_PRIV_ADMIN, NULL, svc, NULL, 0);
 	CfgCheckConstraintSql(name, check_sql);
 	(void) CfgCurrentChangeset(NULL);
 
@@ -357,6 +365,7 @@ cfgmgr_drop_constraint(PG_FUNCTION_ARGS)
 	Oid			types[2] = {INT4OID, TEXTOID};
 	Datum		args[2];
 
+	CfgAclRequire(CFG_PRIV_ADMIN, NULL, svc, NULL, 0);
 	args[0] = Int32GetDatum(svc->id);
 	args[1] = CStringGetTextDatum(name);
 	(void) CfgCurrentChangeset(NULL);
@@ -469,9 +478,42 @@ CfgTryRender(CfgEnv *env, const char *provider, CfgResolved *res, char **path,
  * violations of keyword "template" and applies the rules of the provider
  * asked for.
  */
+static List *CfgValidateConfigInternal(CfgCatalog *cat, CfgEnv *env, CfgService *svc,
+									   const char *provider, Jsonb *schema, List *constraints,
+									   bool at_commit, bool templated);
+
 static List *
 CfgValidateConfig(CfgCatalog *cat, CfgEnv *env, CfgService *svc, const char *provider,
 				  Jsonb *schema, List *constraints, bool at_commit, bool templated)
+{
+	List	   *result;
+
+	if (!at_commit)
+		return CfgValidateConfigInternal(cat, env, svc, provider, schema, constraints,
+										 false, templated);
+
+	/*
+	 * The check at commit is the extension's, not a read by the writer: it
+	 * sees every row (a writer of prod-eu may lack read on base) and the
+	 * secrets in clear.  Nothing of it reaches the caller but violations.
+	 */
+	cfg_acl_internal++;
+	PG_TRY();
+	{
+		result = CfgValidateConfigInternal(cat, env, svc, provider, schema, constraints,
+										   true, templated);
+	}
+	PG_FINALLY();
+	{
+		cfg_acl_internal--;
+	}
+	PG_END_TRY();
+	return result;
+}
+
+static List *
+CfgValidateConfigInternal(CfgCatalog *cat, CfgEnv *env, CfgService *svc, const char *provider,
+						  Jsonb *schema, List *constraints, bool at_commit, bool templated)
 {
 	CfgResolved *res;
 	Jsonb	   *doc;
@@ -721,6 +763,7 @@ CfgServiceTemplated(int32 svc_id)
 {
 	TemplatedEnt *t;
 	bool		found;
+	CfgUserSave save;
 
 	if (templated_htab == NULL || templated_lxid != MyProc->lxid)
 	{
@@ -741,13 +784,13 @@ CfgServiceTemplated(int32 svc_id)
 		Oid			type = INT4OID;
 		bool		isnull;
 
-		CfgSpiConnect();
+		CfgSpiConnectOwner(&save);
 		CfgSpiExec("SELECT EXISTS (SELECT FROM cfgmgr.entry e"
 				   " WHERE e.service_id OPERATOR(pg_catalog.=) $1 AND cfgmgr.has_template(e.value))",
 				   1, &type, &arg, NULL, true, SPI_OK_SELECT);
 		t->templated = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
 												  1, &isnull));
-		SPI_finish();
+		CfgSpiFinishOwner(&save);
 	}
 	return t->templated;
 }
@@ -841,8 +884,9 @@ CfgValidatedServices(CfgCatalog *cat)
 	List	   *result = NIL;
 	uint64		i;
 	MemoryContext caller = CurrentMemoryContext;
+	CfgUserSave save;
 
-	CfgSpiConnect();
+	CfgSpiConnectOwner(&save);
 	if (CfgAnyProviderRules(cat))
 		CfgSpiExec("SELECT id FROM cfgmgr.service", 0, NULL, NULL, NULL, true, SPI_OK_SELECT);
 	else
@@ -859,7 +903,7 @@ CfgValidatedServices(CfgCatalog *cat)
 		result = lappend_int(result, id);
 		MemoryContextSwitchTo(old);
 	}
-	SPI_finish();
+	CfgSpiFinishOwner(&save);
 	return result;
 }
 
@@ -1634,6 +1678,7 @@ cfgmgr_register_schema(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("schema must not be null")));
+	CfgAclRequire(CFG_PRIV_ADMIN, NULL, svc, NULL, 0);
 	schema = PG_GETARG_JSONB_P(1);
 	if (!JB_ROOT_IS_OBJECT(schema) &&
 		!(JB_ROOT_IS_SCALAR(schema) && JB_ROOT_COUNT(schema) == 1))

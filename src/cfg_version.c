@@ -368,6 +368,8 @@ cfgmgr_rollback(PG_FUNCTION_ARGS)
 
 	if (!PG_ARGISNULL(2))
 		svc = CfgLookupService(cat, text_to_cstring(PG_GETARG_TEXT_PP(2)), false);
+	/* everything the rollback may rewrite: refused rather than partly done */
+	CfgAclRequire(CFG_PRIV_WRITE, env, svc, NULL, 0);
 	v = CfgParseVersion(version);
 
 	args[0] = Int32GetDatum(env->id);

@@ -103,12 +103,12 @@ CfgCommitChangeset(void)
 	Oid			types[1] = {INT8OID};
 	Datum		args[1];
 	int			ret;
+	CfgUserSave save;
 
 	args[0] = Int64GetDatum(cur_changeset);
 	/* at pre-commit no statement is running: give SPI a snapshot */
 	PushActiveSnapshot(GetTransactionSnapshot());
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	CfgSpiConnectOwner(&save);
 
 	/*
 	 * The notification first, outside the lock: PostgreSQL queues it at
@@ -150,7 +150,7 @@ CfgCommitChangeset(void)
 	if (ret != SPI_OK_UPDATE || SPI_processed != 1)
 		elog(ERROR, "could not record the commit of changeset " INT64_FORMAT ": %s",
 			 cur_changeset, SPI_result_code_string(ret));
-	SPI_finish();
+	CfgSpiFinishOwner(&save);
 	PopActiveSnapshot();
 }
 
@@ -216,29 +216,33 @@ CfgCurrentChangeset(const char *message)
 	FullTransactionId fxid = GetTopFullTransactionId();
 	bool		have = cur_changeset != 0 &&
 		FullTransactionIdEquals(fxid, cur_fxid);
+	CfgUserSave save;
+	char	   *role;
 
 	if (have && message == NULL)
 		return cur_changeset;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	/* the role writing, before the bookkeeping runs as the owner */
+	role = GetUserNameFromId(GetUserId(), false);
+	CfgSpiConnectOwner(&save);
 	if (!have)
 	{
-		Oid			types[1] = {TEXTOID};
-		Datum		args[1];
-		char		nulls[1] = {' '};
+		Oid			types[2] = {TEXTOID, TEXTOID};
+		Datum		args[2];
+		char		nulls[2] = {' ', ' '};
 		bool		isnull;
 		int			ret;
 
 		args[0] = message ? CStringGetTextDatum(message) : (Datum) 0;
 		nulls[0] = message ? ' ' : 'n';
+		args[1] = CStringGetTextDatum(role);
 		ret = SPI_execute_plan(CfgKeepPlan(&plan_changeset,
-									   "INSERT INTO cfgmgr.changeset (xid, client, message)"
+									   "INSERT INTO cfgmgr.changeset (xid, client, message, role)"
 									   " VALUES (pg_catalog.pg_current_xact_id(),"
 									   " pg_catalog.concat_ws('@', NULLIF(pg_catalog.current_setting('application_name'), ''),"
-									   " pg_catalog.inet_client_addr()::pg_catalog.text), $1)"
+									   " pg_catalog.inet_client_addr()::pg_catalog.text), $1, $2)"
 									   " ON CONFLICT (xid) DO UPDATE SET xid = excluded.xid RETURNING id",
-									   1, types),
+									   2, types),
 							   args, nulls, false, 1);
 		if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 			elog(ERROR, "could not create a changeset: %s", SPI_result_code_string(ret));
@@ -266,7 +270,7 @@ CfgCurrentChangeset(const char *message)
 		if (ret != SPI_OK_UPDATE)
 			elog(ERROR, "could not update changeset: %s", SPI_result_code_string(ret));
 	}
-	SPI_finish();
+	CfgSpiFinishOwner(&save);
 	return cur_changeset;
 }
 
@@ -399,18 +403,16 @@ cfgmgr_entry_before(PG_FUNCTION_ARGS)
 	if (provider[0] != '\0')
 		CfgCheckProvider(cat, provider);
 
-	/* the syntax of templates is checked as the value is written */
 	{
+		CfgPath    *path = DatumGetCfgPathPP(heap_getattr(tup, ENTRY_PATH, desc, &isnull));
 		Datum		v = heap_getattr(tup, ENTRY_VALUE, desc, &isnull);
 
+		/* however the row is written: the caller must hold write there */
+		CfgAclRequire(CFG_PRIV_WRITE, env, svc, CFGPATH_DATA(path), CFGPATH_LEN(path));
+		/* the syntax of templates is checked as the value is written */
 		if (!isnull)
-		{
-			Datum		p = heap_getattr(tup, ENTRY_PATH, desc, &isnull);
-			CfgPath    *path = DatumGetCfgPathPP(p);
-
 			CfgTemplateCheckValue(DatumGetJsonbP(v), svc->name, CFGPATH_DATA(path),
 								  CFGPATH_LEN(path));
-		}
 	}
 
 	vals[0] = Int64GetDatum(CfgCurrentChangeset(NULL));
@@ -429,13 +431,14 @@ cfgmgr_entry_history(PG_FUNCTION_ARGS)
 	HeapTuple	newtup = NULL,
 				oldtup = NULL,
 				keytup;
-	Oid			types[10] = {INT8OID, INT4OID, INT4OID, TEXTOID, TEXTOID, TEXTOID,
-	JSONBOID, JSONBOID, BOOLOID, TEXTOID};
-	Datum		args[10];
-	char		nulls[10];
+	Oid			types[11] = {INT8OID, INT4OID, INT4OID, TEXTOID, TEXTOID, TEXTOID,
+	JSONBOID, JSONBOID, BOOLOID, TEXTOID, TEXTOID};
+	Datum		args[11];
+	char		nulls[11];
 	bool		isnull;
 	const char *op;
 	int			ret;
+	CfgUserSave save;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event))
@@ -480,17 +483,18 @@ cfgmgr_entry_history(PG_FUNCTION_ARGS)
 	if (!newtup || isnull)
 		nulls[9] = 'n';
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	args[10] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
+
+	CfgSpiConnectOwner(&save);
 	ret = SPI_execute_plan(CfgKeepPlan(&plan_history,
 								   "INSERT INTO cfgmgr.change (changeset, env_id, service_id, path,"
-								   " provider, op, old_value, new_value, secret, message)"
-								   " VALUES ($1, $2, $3, $4::cfgmgr.cfgpath, $5, $6, $7, $8, $9, $10)",
-								   10, types),
+								   " provider, op, old_value, new_value, secret, message, actor)"
+								   " VALUES ($1, $2, $3, $4::cfgmgr.cfgpath, $5, $6, $7, $8, $9, $10, $11)",
+								   11, types),
 						   args, nulls, false, 0);
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "could not write history: %s", SPI_result_code_string(ret));
-	SPI_finish();
+	CfgSpiFinishOwner(&save);
 	CfgNoteWrite();
 	return PointerGetDatum(NULL);
 }
@@ -635,6 +639,13 @@ cfgmgr_unset(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("path must not be null")));
 	path = PG_GETARG_CFGPATH_PP(2);
+	/* the path and everything below it: refused rather than filtered */
+	{
+		CfgCatalog *cat = CfgGetCatalog();
+
+		CfgAclRequire(CFG_PRIV_WRITE, CfgLookupEnvById(cat, env_id),
+					  CfgLookupServiceById(cat, svc_id), CFGPATH_DATA(path), CFGPATH_LEN(path));
+	}
 	args[0] = Int32GetDatum(env_id);
 	args[1] = Int32GetDatum(svc_id);
 	args[2] = PointerGetDatum(cstring_to_text_with_len(CFGPATH_DATA(path), CFGPATH_LEN(path)));
@@ -871,4 +882,103 @@ cfgmgr_set_many(PG_FUNCTION_ARGS)
 		elog(ERROR, "could not store values: %s", SPI_result_code_string(ret));
 	SPI_finish();
 	PG_RETURN_INT64(cs);
+}
+
+/*
+ * AFTER INSERT OR UPDATE FOR EACH ROW on cfgmgr.environment: one
+ * cfgmgr.environment_change row per creation, re-parenting, renaming or
+ * drop, so reads as of a version walk the tree of that time.  Written as
+ * the owner (nobody else may write history), with the caller as actor.
+ */
+PG_FUNCTION_INFO_V1(cfgmgr_environment_history);
+
+static SPIPlanPtr plan_env_history = NULL;
+
+Datum
+cfgmgr_environment_history(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	HeapTuple	newtup;
+	HeapTuple	oldtup = NULL;
+	int			att_id,
+				att_name,
+				att_parent,
+				att_dropped;
+	bool		new_dropped,
+				isnull;
+	const char *op = NULL;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
+		elog(ERROR, "cfgmgr_environment_history: must be fired after insert or update, for each row");
+	desc = RelationGetDescr(td->tg_relation);
+	att_id = SPI_fnumber(desc, "id");
+	att_name = SPI_fnumber(desc, "name");
+	att_parent = SPI_fnumber(desc, "parent_id");
+	att_dropped = SPI_fnumber(desc, "dropped_at");
+	if (att_id <= 0 || att_name <= 0 || att_parent <= 0 || att_dropped <= 0)
+		elog(ERROR, "cfgmgr.environment has an unexpected shape");
+	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+	{
+		oldtup = td->tg_trigtuple;
+		newtup = td->tg_newtuple;
+	}
+	else
+		newtup = td->tg_trigtuple;
+
+	(void) heap_getattr(newtup, att_dropped, desc, &isnull);
+	new_dropped = !isnull;
+	if (oldtup == NULL)
+		op = new_dropped ? NULL : "create";
+	else
+	{
+		bool		old_dropped;
+		bool		n1,
+					n2;
+		Datum		p1,
+					p2;
+
+		(void) heap_getattr(oldtup, att_dropped, desc, &isnull);
+		old_dropped = !isnull;
+		p1 = heap_getattr(oldtup, att_parent, desc, &n1);
+		p2 = heap_getattr(newtup, att_parent, desc, &n2);
+		if (new_dropped && !old_dropped)
+			op = "drop";
+		else if (!new_dropped && old_dropped)
+			op = "create";
+		else if (!new_dropped &&
+				 (n1 != n2 || (!n1 && DatumGetInt32(p1) != DatumGetInt32(p2)) ||
+				  strcmp(TextDatumGetCString(heap_getattr(oldtup, att_name, desc, &isnull)),
+						 TextDatumGetCString(heap_getattr(newtup, att_name, desc, &isnull))) != 0))
+			op = "update";
+	}
+	if (op != NULL)
+	{
+		Oid			types[6] = {INT8OID, INT4OID, TEXTOID, INT4OID, TEXTOID, TEXTOID};
+		Datum		args[6];
+		char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+		CfgUserSave save;
+		int			ret;
+
+		args[0] = Int64GetDatum(CfgCurrentChangeset(NULL));
+		args[1] = heap_getattr(newtup, att_id, desc, &isnull);
+		args[2] = heap_getattr(newtup, att_name, desc, &isnull);
+		args[3] = heap_getattr(newtup, att_parent, desc, &isnull);
+		if (isnull)
+			nulls[3] = 'n';
+		args[4] = CStringGetTextDatum(op);
+		args[5] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
+		CfgSpiConnectOwner(&save);
+		ret = SPI_execute_plan(CfgKeepPlan(&plan_env_history,
+										   "INSERT INTO cfgmgr.environment_change"
+										   " (changeset, env_id, name, parent_id, op, actor)"
+										   " VALUES ($1, $2, $3, $4, $5, $6)",
+										   6, types),
+							   args, nulls, false, 0);
+		if (ret != SPI_OK_INSERT)
+			elog(ERROR, "could not write the environment's history: %s", SPI_result_code_string(ret));
+		CfgSpiFinishOwner(&save);
+	}
+	return PointerGetDatum(NULL);
 }

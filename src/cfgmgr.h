@@ -151,6 +151,13 @@ extern void CfgAclDenied(int priv, const char *envname, const char *svcname,
 extern bool CfgAclChainAll(int priv, CfgEnv **chain, int nchain, CfgService *svc);
 extern bool CfgAclChainNone(int priv, CfgEnv **chain, int nchain, CfgService *svc);
 extern bool CfgAclMayGrant(const char *env_pattern, const char *svc_pattern, const char *prefix);
+extern Jsonb *CfgSecretMask(void);
+
+/* cfg_audit.c */
+extern bool cfgmgr_audit_reads;
+extern void CfgAuditRecord(const char *op, const char *env, const char *service,
+						   const char *path, const char *provider, Jsonb *detail);
+extern char CfgAclReadMode(const char *envname, const char *svcname);
 
 /* ---------------------------------------------------------------------
  * cfg_util.c: helpers shared by the SQL-callable functions
@@ -181,12 +188,13 @@ extern bool CfgJsonObjectOfLabels(JsonbContainer *c);
 typedef struct CfgResult
 {
 	bool		found;
+	bool		secret;			/* a secret was read in clear to make it */
 	Jsonb	   *value;			/* in the cache context; NULL when !found */
 } CfgResult;
 
 extern CfgResult *CfgResultLookup(const char *key, int keylen);
 extern void CfgResultStore(const char *key, int keylen, uint64 gen,
-						   bool found, Jsonb *value);
+						   bool found, Jsonb *value, bool secret);
 extern void CfgResultReset(void);
 
 /* ---------------------------------------------------------------------
@@ -207,6 +215,7 @@ typedef struct CfgLayerRow
 	Jsonb	   *value;			/* NULL for a tombstone */
 	bool		tombstone;
 	bool		secret;
+	bool		masked;			/* a secret the reader may not see: "********" */
 	int64		changeset;
 	int			seq;			/* position in application order */
 } CfgLayerRow;
@@ -225,6 +234,7 @@ typedef struct CfgResolved
 	List	   *merge_policies; /* ... and "replace", "append" or "union" */
 	int64		as_of_seq;		/* 0: the current configuration; else the
 								 * commit_seq of the version read */
+	bool		secret_read;	/* a secret was read in clear (audited) */
 } CfgResolved;
 
 extern void CfgMergeRows(CfgResolved *res);

@@ -233,18 +233,17 @@ SELECT is((SELECT remediation FROM cfgmgr.drift('d30_prod', 'd30_stg', 'd30_svc'
 	$$SELECT cfgmgr.set('d30_stg', 'd30_svc', 'api.key', cfgmgr.get('d30_prod', 'd30_svc', 'api.key'), secret => true);$$,
 	'the remediation copies a secret without spelling it out');
 CREATE ROLE d30_reader;
-GRANT USAGE ON SCHEMA cfgmgr TO d30_reader;
-GRANT SELECT ON ALL TABLES IN SCHEMA cfgmgr TO d30_reader;
+SELECT cfgmgr.grant('d30_reader', 'read', 'd30_*', 'd30_svc') IS NOT NULL AS ok \gset
 SET LOCAL ROLE d30_reader;
 SELECT results_eq(
 	$$SELECT left_value, right_value, remediation LIKE '%s3cret%' FROM cfgmgr.drift('d30_prod', 'd30_stg', 'd30_svc')$$,
 	$$VALUES ('"********"'::jsonb, '"********"'::jsonb, false)$$,
-	'a role that does not own the configuration sees secrets masked');
+	'a role with read but not read_secret sees secrets masked');
 RESET ROLE;
 CREATE ROLE d30_nobody;
 SET LOCAL ROLE d30_nobody;
-SELECT throws_ok($$SELECT * FROM cfgmgr.drift('d30_prod', 'd30_stg')$$, '42501', NULL,
-	'a role that may not read the configuration gets permission denied');
+SELECT throws_ok($$SELECT * FROM cfgmgr.drift('d30_prod', 'd30_stg')$$, 'CM008', NULL,
+	'a role that may not read the configuration gets access denied');
 RESET ROLE;
 DELETE FROM cfgmgr.entry WHERE path OPERATOR(cfgmgr.<@) 'api' AND service_id = cfgmgr.service_id('d30_svc');
 

@@ -49,27 +49,7 @@ CREATE TRIGGER change_no_truncate BEFORE TRUNCATE ON cfgmgr.change
 -- The environment tree is historied too (reads as of a version walk the
 -- tree of that time); every change of it belongs to a changeset.
 CREATE FUNCTION cfgmgr.environment_history() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-	op text;
-BEGIN
-	IF TG_OP = 'INSERT' THEN
-		op := CASE WHEN NEW.dropped_at IS NULL THEN 'create' END;
-	ELSIF NEW.dropped_at IS NOT NULL AND OLD.dropped_at IS NULL THEN
-		op := 'drop';
-	ELSIF NEW.dropped_at IS NULL AND OLD.dropped_at IS NOT NULL THEN
-		op := 'create';
-	ELSIF NEW.dropped_at IS NULL AND (NEW.parent_id IS DISTINCT FROM OLD.parent_id
-									  OR NEW.name OPERATOR(pg_catalog.<>) OLD.name) THEN
-		op := 'update';
-	END IF;
-	IF op IS NOT NULL THEN
-		INSERT INTO cfgmgr.environment_change (changeset, env_id, name, parent_id, op)
-		VALUES (cfgmgr.current_changeset(), NEW.id, NEW.name, NEW.parent_id, op);
-	END IF;
-	RETURN NULL;
-END
-$$;
+	AS 'MODULE_PATHNAME', 'cfgmgr_environment_history' LANGUAGE C;
 COMMENT ON FUNCTION cfgmgr.environment_history() IS 'records creations, re-parentings and drops of environments';
 CREATE TRIGGER environment_history AFTER INSERT OR UPDATE ON cfgmgr.environment
 	FOR EACH ROW EXECUTE FUNCTION cfgmgr.environment_history();
@@ -155,6 +135,7 @@ DECLARE
 	pid int;
 	newid int;
 BEGIN
+	PERFORM cfgmgr.require('admin', $1, NULL);
 	IF name IS NULL THEN
 		RAISE EXCEPTION 'environment name must not be null' USING ERRCODE = '22004';
 	END IF;
@@ -200,6 +181,7 @@ DECLARE
 	cs bigint;
 	i int;
 BEGIN
+	PERFORM cfgmgr.require('admin', $1, NULL);
 	IF name IS NULL THEN
 		RAISE EXCEPTION 'environment name must not be null' USING ERRCODE = '22004';
 	END IF;
@@ -242,6 +224,7 @@ DECLARE
 	eid int;
 	pid int;
 BEGIN
+	PERFORM cfgmgr.require('admin', $1, NULL);
 	IF name IS NULL THEN
 		RAISE EXCEPTION 'environment name must not be null' USING ERRCODE = '22004';
 	END IF;
@@ -272,6 +255,7 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	newid int;
 BEGIN
+	PERFORM cfgmgr.require('admin', NULL, $1);
 	IF name IS NULL THEN
 		RAISE EXCEPTION 'service name must not be null' USING ERRCODE = '22004';
 	END IF;

@@ -124,6 +124,10 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	cs bigint;
 BEGIN
+	IF NOT cfgmgr.has_privilege('write') THEN
+		RAISE EXCEPTION 'access denied: role "%" may write nowhere, so it may not tag', current_user
+			USING ERRCODE = 'CM008';
+	END IF;
 	IF name IS NULL THEN
 		RAISE EXCEPTION 'tag name must not be null' USING ERRCODE = '22004';
 	END IF;

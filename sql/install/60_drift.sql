@@ -52,6 +52,10 @@ DECLARE
 	e text;
 	new_id bigint;
 BEGIN
+	IF NOT cfgmgr.has_privilege('write') THEN
+		RAISE EXCEPTION 'access denied: role "%" may write nowhere, so it may not declare variations', current_user
+			USING ERRCODE = 'CM008';
+	END IF;
 	PERFORM cfgmgr.check_name_pattern(service_pattern, 'service');
 	IF path_pattern IS NULL THEN
 		RAISE EXCEPTION 'path_pattern must not be null' USING ERRCODE = '22004';
@@ -85,6 +89,10 @@ COMMENT ON FUNCTION cfgmgr.expect_variation(text, text, text[], text, timestampt
 CREATE FUNCTION cfgmgr.drop_variation(id bigint) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+	IF NOT cfgmgr.has_privilege('write') THEN
+		RAISE EXCEPTION 'access denied: role "%" may write nowhere, so it may not drop variations', current_user
+			USING ERRCODE = 'CM008';
+	END IF;
 	DELETE FROM cfgmgr.variation v WHERE v.id OPERATOR(pg_catalog.=) drop_variation.id;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'variation % does not exist', id USING ERRCODE = '42704';
@@ -229,6 +237,7 @@ DECLARE
 	new_id bigint;
 	max_size bigint := (SELECT s.setting::bigint FROM pg_catalog.pg_settings s WHERE s.name = 'cfgmgr.import_max_size');
 BEGIN
+	PERFORM cfgmgr.require('write', $1, $2);
 	IF document IS NULL THEN
 		RAISE EXCEPTION 'document must not be null' USING ERRCODE = '22004';
 	END IF;
@@ -255,6 +264,7 @@ COMMENT ON FUNCTION cfgmgr.report_observed(text, text, jsonb, text, text) IS 'st
 
 CREATE FUNCTION cfgmgr.prune_observations(older_than interval DEFAULT '30 days') RETURNS bigint
 LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+	SELECT cfgmgr.require('admin', NULL, NULL);
 	WITH gone AS (
 		DELETE FROM cfgmgr.observation o
 		 WHERE o.reported_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) older_than)

@@ -28,6 +28,7 @@ CREATE INDEX entry_templated ON cfgmgr.entry (service_id, env_id)
 CREATE FUNCTION cfgmgr.set_labels(env text, labels jsonb) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+	PERFORM cfgmgr.require('admin', $1, NULL);
 	IF env IS NULL THEN
 		RAISE EXCEPTION 'environment name must not be null' USING ERRCODE = '22004';
 	END IF;

@@ -540,6 +540,7 @@ DECLARE
 	n int := 0;
 	known bool;
 BEGIN
+	PERFORM cfgmgr.require('admin', NULL, NULL);
 	IF name IS NULL THEN
 		RAISE EXCEPTION 'provider name must not be null' USING ERRCODE = '22004';
 	END IF;
@@ -682,6 +683,7 @@ DECLARE
 	l record;
 	cs bigint;
 BEGIN
+	PERFORM cfgmgr.require('admin', $1, NULL);
 	SELECT * INTO l FROM cfgmgr.target_lookup(env, provider);
 	IF variables IS NULL OR jsonb_typeof(variables) <> 'object' THEN
 		RAISE EXCEPTION 'variables of the target of environment "%" for provider "%" must be a JSON object', env, provider
@@ -705,6 +707,7 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	l record;
 BEGIN
+	PERFORM cfgmgr.require('admin', $1, NULL);
 	SELECT * INTO l FROM cfgmgr.target_lookup(env, provider);
 	PERFORM cfgmgr.current_changeset();
 	DELETE FROM cfgmgr.target t

@@ -47,45 +47,6 @@ END
 $cfgmgr$;
 
 -- ---------------------------------------------------------------------
--- The rule, for policies and for the SQL-language API functions
--- ---------------------------------------------------------------------
-CREATE FUNCTION cfgmgr.allowed(privilege text, env_id int, service_id int, path cfgmgr.cfgpath)
-RETURNS bool
-	AS 'MODULE_PATHNAME', 'cfgmgr_allowed' LANGUAGE C STABLE PARALLEL RESTRICTED LEAKPROOF;
-COMMENT ON FUNCTION cfgmgr.allowed(text, int, int, cfgmgr.cfgpath) IS
-	'may the current role use privilege on (environment id, service id, path)? NULL ids: every environment/service; NULL path: the whole service';
-
-CREATE FUNCTION cfgmgr.allowed_names(privilege text, env text, service text, path cfgmgr.cfgpath DEFAULT NULL)
-RETURNS bool
-	AS 'MODULE_PATHNAME', 'cfgmgr_allowed_names' LANGUAGE C STABLE PARALLEL RESTRICTED LEAKPROOF;
-COMMENT ON FUNCTION cfgmgr.allowed_names(text, text, text, cfgmgr.cfgpath) IS
-	'cfgmgr.allowed() by names';
-
-CREATE FUNCTION cfgmgr.require(privilege text, env text, service text, path cfgmgr.cfgpath DEFAULT NULL)
-RETURNS void
-	AS 'MODULE_PATHNAME', 'cfgmgr_require' LANGUAGE C STABLE PARALLEL RESTRICTED;
-COMMENT ON FUNCTION cfgmgr.require(text, text, text, cfgmgr.cfgpath) IS
-	'raises access_denied (CM008) unless the current role may use privilege there';
-
-CREATE FUNCTION cfgmgr.may_grant(env_pattern text, service_pattern text, path_prefix cfgmgr.cfgpath)
-RETURNS bool
-	AS 'MODULE_PATHNAME', 'cfgmgr_may_grant' LANGUAGE C STABLE PARALLEL RESTRICTED LEAKPROOF;
-COMMENT ON FUNCTION cfgmgr.may_grant(text, text, cfgmgr.cfgpath) IS
-	'does the current role hold admin over a scope at least this wide?';
-
-CREATE FUNCTION cfgmgr.has_privilege(privilege text)
-RETURNS bool
-	AS 'MODULE_PATHNAME', 'cfgmgr_has_privilege' LANGUAGE C STABLE PARALLEL RESTRICTED LEAKPROOF;
-COMMENT ON FUNCTION cfgmgr.has_privilege(text) IS
-	'does the current role hold privilege anywhere?';
-
-CREATE FUNCTION cfgmgr.glob_name_match(pattern text, name text)
-RETURNS bool
-	AS 'MODULE_PATHNAME', 'cfgmgr_glob_name_match' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION cfgmgr.glob_name_match(text, text) IS
-	'glob match of an environment or service name (* any run, ? one character)';
-
--- ---------------------------------------------------------------------
 -- grant / revoke
 -- ---------------------------------------------------------------------
 CREATE FUNCTION cfgmgr.check_grant_args(role name, privilege text, environment_pattern text,
@@ -143,7 +104,8 @@ BEGIN
 		 WHERE a.role_id OPERATOR(pg_catalog.=) rid AND a.privilege OPERATOR(pg_catalog.=) "grant".privilege
 		   AND a.env_pattern OPERATOR(pg_catalog.=) environment_pattern
 		   AND a.service_pattern OPERATOR(pg_catalog.=) "grant".service_pattern
-		   AND a.path_prefix IS NOT DISTINCT FROM "grant".path_prefix;
+		   AND (a.path_prefix OPERATOR(cfgmgr.=) "grant".path_prefix
+				OR (a.path_prefix IS NULL AND "grant".path_prefix IS NULL));
 	END IF;
 	RETURN gid;
 END
@@ -170,7 +132,8 @@ BEGIN
 	 WHERE a.role_id OPERATOR(pg_catalog.=) rid AND a.privilege OPERATOR(pg_catalog.=) revoke.privilege
 	   AND a.env_pattern OPERATOR(pg_catalog.=) environment_pattern
 	   AND a.service_pattern OPERATOR(pg_catalog.=) revoke.service_pattern
-	   AND a.path_prefix IS NOT DISTINCT FROM revoke.path_prefix;
+	   AND (a.path_prefix OPERATOR(cfgmgr.=) revoke.path_prefix
+			OR (a.path_prefix IS NULL AND revoke.path_prefix IS NULL));
 	GET DIAGNOSTICS n = ROW_COUNT;
 	RETURN n;
 END
@@ -227,7 +190,7 @@ GRANT USAGE ON SCHEMA cfgmgr TO PUBLIC;
 -- Readable by everyone (names, trees, schemas, changesets: no values).
 GRANT SELECT ON cfgmgr.environment, cfgmgr.service, cfgmgr.provider, cfgmgr.target, cfgmgr.changeset,
 	cfgmgr.environment_change, cfgmgr.service_schema, cfgmgr.schema_annotation, cfgmgr.service_constraint,
-	cfgmgr.tag, cfgmgr.variation, cfgmgr.schema_resource TO PUBLIC;
+	cfgmgr.tag, cfgmgr.variation TO PUBLIC;
 GRANT SELECT ON cfgmgr.environments, cfgmgr.services, cfgmgr."values", cfgmgr.schemas, cfgmgr.constraints,
 	cfgmgr.tags, cfgmgr.variations, cfgmgr.drift_summary, cfgmgr.observations, cfgmgr.targets,
 	cfgmgr.providers, cfgmgr.provider_regions, cfgmgr.grants TO PUBLIC;
@@ -235,8 +198,8 @@ GRANT SELECT ON cfgmgr.environments, cfgmgr.services, cfgmgr."values", cfgmgr.sc
 -- Values and their history: rows filtered by the rule.
 GRANT SELECT (env_id, service_id, path, provider, value, tombstone, secret, message, changeset,
 			  updated_at, updated_by),
-	  INSERT (env_id, service_id, path, provider, value, tombstone, secret, message),
-	  UPDATE (value, tombstone, secret, message),
+	  INSERT (env_id, service_id, path, provider, value, tombstone, secret, message, changeset),
+	  UPDATE (value, tombstone, secret, message, changeset),
 	  DELETE ON cfgmgr.entry TO PUBLIC;
 GRANT SELECT (id, changeset, env_id, service_id, path, provider, op, old_value, new_value, secret,
 			  message, at, actor) ON cfgmgr.change TO PUBLIC;
@@ -249,7 +212,6 @@ GRANT INSERT, UPDATE, DELETE ON cfgmgr.environment, cfgmgr.service, cfgmgr.targe
 	cfgmgr.service_schema, cfgmgr.schema_annotation, cfgmgr.service_constraint TO PUBLIC;
 GRANT INSERT, UPDATE ON cfgmgr.provider TO PUBLIC;
 GRANT INSERT, DELETE ON cfgmgr.tag, cfgmgr.variation TO PUBLIC;
-GRANT INSERT, UPDATE, DELETE ON cfgmgr.schema_resource TO PUBLIC;
 
 -- ---------------------------------------------------------------------
 -- Row-level security, forced on the owner too
@@ -343,12 +305,10 @@ CREATE POLICY service_constraint_write ON cfgmgr.service_constraint FOR ALL
 	USING (cfgmgr.allowed('admin', NULL, service_id, NULL))
 	WITH CHECK (cfgmgr.allowed('admin', NULL, service_id, NULL));
 
+-- Schema resources: written by register_schema_resource (superusers and
+-- whom they grant it), read by validation as the owner.
 ALTER TABLE cfgmgr.schema_resource ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cfgmgr.schema_resource FORCE ROW LEVEL SECURITY;
-CREATE POLICY schema_resource_read ON cfgmgr.schema_resource FOR SELECT USING (true);
-CREATE POLICY schema_resource_write ON cfgmgr.schema_resource FOR ALL
-	USING (cfgmgr.allowed('admin', NULL, NULL, NULL))
-	WITH CHECK (cfgmgr.allowed('admin', NULL, NULL, NULL));
 
 -- Tags and declared variations: anyone who may write somewhere.
 ALTER TABLE cfgmgr.tag ENABLE ROW LEVEL SECURITY;
