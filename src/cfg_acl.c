@@ -84,6 +84,7 @@ static MemoryContext acl_cxt = NULL;
 static HTAB *acl_htab = NULL;
 static uint64 acl_gen = 0;
 static bool acl_roles_changed = false;
+static uint64 acl_epoch = 0;	/* bumped whenever acl_cxt is emptied */
 static bool acl_callbacks = false;
 
 static Oid	owner_nsp = InvalidOid;
@@ -296,6 +297,7 @@ CfgAclCacheCheck(void)
 										ALLOCSET_SMALL_SIZES);
 	else
 		MemoryContextReset(acl_cxt);
+	acl_epoch++;
 	{
 		HASHCTL		ctl;
 
@@ -775,31 +777,87 @@ CfgSecretMask(void)
 /*
  * How the current role may read (env, svc) through the result cache:
  * 'a' (read everywhere in the chain, secrets in clear everywhere), 'm' (read
- * everywhere, no secret in clear anywhere: masked), or '\0' when the answer
- * depends on which rows take part (path prefixes, some levels only): such
- * reads bypass the cache and check every row.  Unknown names raise CM006 /
+ * everywhere, no secret in clear anywhere: masked), 'x' (read everywhere,
+ * some secrets in clear: an answer involving no secret is the same as
+ * 'm''s), or '\0' when the answer depends on which rows take part (path
+ * prefixes, some levels only): such reads bypass the cache and check every
+ * row.  Unknown names raise CM006 /
  * CM007 as the read itself would.
  */
-char
-CfgAclReadMode(const char *envname, const char *svcname)
+typedef struct ModeKey
 {
-	CfgCatalog *cat;
-	CfgEnv	   *env;
-	CfgService *svc;
-	CfgEnv	   *chain[CFG_MAX_DEPTH];
-	int			n;
+	Oid			role;
+	char		env[64];
+	char		svc[64];
+} ModeKey;
 
-	if (CfgAclBypass(GetUserId()))
-		return 'a';
-	cat = CfgGetCatalog();
-	env = CfgLookupEnv(cat, envname, false);
-	svc = CfgLookupService(cat, svcname, false);
-	n = CfgEnvChain(cat, env, chain);
+typedef struct ModeEnt
+{
+	ModeKey		key;
+	char		mode;
+} ModeEnt;
+
+static HTAB *mode_htab = NULL;	/* in acl_cxt, reset with the scopes */
+static uint64 mode_htab_epoch = 0;	/* acl_epoch it was made in */
+
+static char
+CfgAclReadModeCompute(const char *envname, const char *svcname)
+{
+	CfgCatalog *cat = CfgGetCatalog();
+	CfgEnv	   *env = CfgLookupEnv(cat, envname, false);
+	CfgService *svc = CfgLookupService(cat, svcname, false);
+	CfgEnv	   *chain[CFG_MAX_DEPTH];
+	int			n = CfgEnvChain(cat, env, chain);
+
 	if (!CfgAclChainAll(CFG_PRIV_READ, chain, n, svc))
 		return '\0';
 	if (CfgAclChainAll(CFG_PRIV_READ_SECRET, chain, n, svc))
 		return 'a';
 	if (CfgAclChainNone(CFG_PRIV_READ_SECRET, chain, n, svc))
 		return 'm';
-	return '\0';
+	return 'x';
+}
+
+char
+CfgAclReadMode(const char *envname, const char *svcname)
+{
+	ModeKey		key;
+	ModeEnt    *ent;
+	bool		found;
+	Oid			role = GetUserId();
+	char		mode;
+
+	if (CfgAclBypass(role))
+		return 'a';
+	if (strlen(envname) >= sizeof(key.env) || strlen(svcname) >= sizeof(key.svc))
+		return CfgAclReadModeCompute(envname, svcname);	/* raises */
+	(void) CfgGetCatalog();		/* accept invalidations first */
+	CfgAclCacheCheck();
+	if (mode_htab == NULL || mode_htab_epoch != acl_epoch)
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(ModeKey);
+		ctl.entrysize = sizeof(ModeEnt);
+		ctl.hcxt = acl_cxt;
+		mode_htab = hash_create("cfgmgr acl read modes", 64, &ctl,
+								HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		mode_htab_epoch = acl_epoch;
+	}
+	memset(&key, 0, sizeof(key));
+	key.role = role;
+	strcpy(key.env, envname);
+	strcpy(key.svc, svcname);
+	ent = hash_search(mode_htab, &key, HASH_FIND, &found);
+	if (ent != NULL)
+		return ent->mode;
+	mode = CfgAclReadModeCompute(envname, svcname);
+	/* computing may have reloaded the catalog and emptied the scopes */
+	if (mode_htab_epoch == acl_epoch)
+	{
+		ent = hash_search(mode_htab, &key, HASH_ENTER, &found);
+		ent->mode = mode;
+	}
+	return mode;
 }

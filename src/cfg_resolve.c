@@ -150,6 +150,7 @@ CfgCheckRows(CfgResolved *res, CfgService *svc, const char *path, int pathlen)
 			CfgAclDenied(CFG_PRIV_READ, res->chain[level]->name, svc->name, p, plen);
 		if (row->secret && !row->tombstone)
 		{
+			res->secret_rows = true;
 			if (secret == NULL)
 				secret = CfgAclScopeOf(role, CFG_PRIV_READ_SECRET, res->chain[level], svc);
 			if (CfgAclScopeCovers(secret, row->path, row->pathlen))
@@ -431,6 +432,26 @@ CfgAuditRead(const char *env, const char *svc, const char *path, int pathlen,
 				   path ? pnstrdup(path, pathlen) : NULL, provider, NULL);
 }
 
+/*
+ * The cached answer usable for a reader in mode (CfgAclReadMode), or NULL.
+ * Answers are cached per mode ('a': secrets in clear, 'm': masked); a
+ * reader of some secrets only ('x') may use a masked answer in which no
+ * secret took part.  Readers of part of the chain ('\0') never use the
+ * cache.
+ */
+static CfgResult *
+CfgCacheProbe(char mode, StringInfo key)
+{
+	CfgResult  *hit;
+
+	if (mode == '\0')
+		return NULL;
+	hit = CfgResultLookup(key->data, key->len);
+	if (hit != NULL && mode == 'x' && hit->secret)
+		return NULL;
+	return hit;
+}
+
 /* Append a NUL-terminated field (or a marker for NULL) to a cache key. */
 static void
 CfgKeyAdd(StringInfo key, const char *s, int len)
@@ -462,16 +483,16 @@ CfgGetValue(const char *env, const char *svc, const char *path, int pathlen,
 	mode = CfgAclReadMode(env, svc);
 	initStringInfo(&key);
 	appendStringInfoChar(&key, render ? 'g' : 'G');
-	appendStringInfoChar(&key, mode);
+	appendStringInfoChar(&key, mode == 'x' ? 'm' : mode);
 	CfgKeyAdd(&key, env, -1);
 	CfgKeyAdd(&key, svc, -1);
 	CfgKeyAdd(&key, provider, -1);
 	CfgKeyAdd(&key, path, pathlen);
 
-	hit = mode ? CfgResultLookup(key.data, key.len) : NULL;
+	hit = CfgCacheProbe(mode, &key);
 	if (hit != NULL)
 	{
-		CfgAuditRead(env, svc, path, pathlen, provider, hit->secret);
+		CfgAuditRead(env, svc, path, pathlen, provider, mode == 'a' && hit->secret);
 		if (!hit->found)
 			return NULL;
 		value = palloc(VARSIZE(hit->value));
@@ -489,8 +510,8 @@ CfgGetValue(const char *env, const char *svc, const char *path, int pathlen,
 		value = node ? CfgNodeToJsonb(node) : NULL;
 	}
 	CfgAuditRead(env, svc, path, pathlen, provider, res->secret_read);
-	if (mode)
-		CfgResultStore(key.data, key.len, gen, value != NULL, value, res->secret_read);
+	if (mode && (mode != 'x' || !res->secret_rows))
+		CfgResultStore(key.data, key.len, gen, value != NULL, value, res->secret_rows);
 	return value;
 }
 
@@ -721,15 +742,15 @@ cfgmgr_resolve(PG_FUNCTION_ARGS)
 	mode = CfgAclReadMode(env, svc);
 	initStringInfo(&key);
 	appendStringInfoChar(&key, render ? 'r' : 'R');
-	appendStringInfoChar(&key, mode);
+	appendStringInfoChar(&key, mode == 'x' ? 'm' : mode);
 	CfgKeyAdd(&key, env, -1);
 	CfgKeyAdd(&key, svc, -1);
 	CfgKeyAdd(&key, provider, -1);
 
-	hit = mode ? CfgResultLookup(key.data, key.len) : NULL;
+	hit = CfgCacheProbe(mode, &key);
 	if (hit != NULL)
 	{
-		CfgAuditRead(env, svc, NULL, 0, provider, hit->secret);
+		CfgAuditRead(env, svc, NULL, 0, provider, mode == 'a' && hit->secret);
 		value = palloc(VARSIZE(hit->value));
 		memcpy(value, hit->value, VARSIZE(hit->value));
 		PG_RETURN_JSONB_P(value);
@@ -738,8 +759,8 @@ cfgmgr_resolve(PG_FUNCTION_ARGS)
 	res = CfgResolve(env, svc, provider, NULL, 0);
 	value = CfgRenderedDocument(res, env, provider, NULL, render);
 	CfgAuditRead(env, svc, NULL, 0, provider, res->secret_read);
-	if (mode)
-		CfgResultStore(key.data, key.len, gen, true, value, res->secret_read);
+	if (mode && (mode != 'x' || !res->secret_rows))
+		CfgResultStore(key.data, key.len, gen, true, value, res->secret_rows);
 	PG_RETURN_JSONB_P(value);
 }
 

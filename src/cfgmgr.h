@@ -188,7 +188,7 @@ extern bool CfgJsonObjectOfLabels(JsonbContainer *c);
 typedef struct CfgResult
 {
 	bool		found;
-	bool		secret;			/* a secret was read in clear to make it */
+	bool		secret;			/* secret rows took part in it */
 	Jsonb	   *value;			/* in the cache context; NULL when !found */
 } CfgResult;
 
@@ -235,6 +235,7 @@ typedef struct CfgResolved
 	int64		as_of_seq;		/* 0: the current configuration; else the
 								 * commit_seq of the version read */
 	bool		secret_read;	/* a secret was read in clear (audited) */
+	bool		secret_rows;	/* secret rows took part (clear or masked) */
 } CfgResolved;
 
 extern void CfgMergeRows(CfgResolved *res);

@@ -129,7 +129,7 @@ BEGIN
 				  DETAIL = 'Revoking needs admin over a scope at least as wide as the one revoked.';
 	END IF;
 	DELETE FROM cfgmgr.acl a
-	 WHERE a.role_id OPERATOR(pg_catalog.=) rid AND a.privilege OPERATOR(pg_catalog.=) revoke.privilege
+	 WHERE NOT a.builtin AND a.role_id OPERATOR(pg_catalog.=) rid AND a.privilege OPERATOR(pg_catalog.=) revoke.privilege
 	   AND a.env_pattern OPERATOR(pg_catalog.=) environment_pattern
 	   AND a.service_pattern OPERATOR(pg_catalog.=) revoke.service_pattern
 	   AND (a.path_prefix OPERATOR(cfgmgr.=) revoke.path_prefix
