@@ -308,7 +308,14 @@ CfgFetchRows(CfgResolved *res, CfgService *svc, const char *path, int pathlen)
 	}
 	CfgSpiFinishOwner(&save);
 	if (cfg_acl_internal == 0)
+	{
 		CfgCheckRows(res, svc, path, pathlen);
+		/* every read (with cfgmgr.audit_reads), every secret read in clear */
+		if (res->secret_read || cfgmgr_audit_reads)
+			CfgAuditRecord(res->secret_read ? "read_secret" : "read",
+						   res->chain[res->nchain - 1]->name, svc->name,
+						   path ? pnstrdup(path, pathlen) : NULL, res->provider, NULL);
+	}
 	CfgSortRows(res->rows, res->nrows);
 }
 
@@ -419,8 +426,9 @@ CfgRenderedDocument(CfgResolved *res, const char *env, const char *provider,
 }
 
 /*
- * Record a read in the audit log: always when a secret was read in clear,
- * every read when cfgmgr.audit_reads is on.
+ * Record a read answered from the cache in the audit log (CfgFetchRows
+ * records the others): always when a secret was read in clear, every read
+ * when cfgmgr.audit_reads is on.
  */
 static void
 CfgAuditRead(const char *env, const char *svc, const char *path, int pathlen,
@@ -509,7 +517,6 @@ CfgGetValue(const char *env, const char *svc, const char *path, int pathlen,
 		node = CfgNodeFind(res->root, path, pathlen);
 		value = node ? CfgNodeToJsonb(node) : NULL;
 	}
-	CfgAuditRead(env, svc, path, pathlen, provider, res->secret_read);
 	if (mode && (mode != 'x' || !res->secret_rows))
 		CfgResultStore(key.data, key.len, gen, value != NULL, value, res->secret_rows);
 	return value;
@@ -554,7 +561,6 @@ CfgGetCommon(FunctionCallInfo fcinfo, char **pathout)
 
 			value = node ? CfgNodeToJsonb(node) : NULL;
 		}
-		CfgAuditRead(env, svc, CFGPATH_DATA(path), CFGPATH_LEN(path), provider, res->secret_read);
 	}
 	*pathout = pnstrdup(CFGPATH_DATA(path), CFGPATH_LEN(path));
 	if (value == NULL && PG_ARGISNULL(5))
@@ -735,7 +741,6 @@ cfgmgr_resolve(PG_FUNCTION_ARGS)
 
 		res = CfgResolveVersion(env, svc, provider, NULL, 0, as_of);
 		value = CfgRenderedDocument(res, env, provider, as_of, render);
-		CfgAuditRead(env, svc, NULL, 0, provider, res->secret_read);
 		PG_RETURN_JSONB_P(value);
 	}
 	CfgAcceptInvalidations();
@@ -758,7 +763,6 @@ cfgmgr_resolve(PG_FUNCTION_ARGS)
 	gen = CfgCacheGeneration();
 	res = CfgResolve(env, svc, provider, NULL, 0);
 	value = CfgRenderedDocument(res, env, provider, NULL, render);
-	CfgAuditRead(env, svc, NULL, 0, provider, res->secret_read);
 	if (mode && (mode != 'x' || !res->secret_rows))
 		CfgResultStore(key.data, key.len, gen, true, value, res->secret_rows);
 	PG_RETURN_JSONB_P(value);
