@@ -1299,8 +1299,17 @@ DriftFast(Drift *d)
 				w[side] = &d->rows[i];
 	if (w[0] == w[1] && (w[0] == NULL || w[0]->ct != NULL))
 		return;					/* the same row (a secret is no template) */
-	DriftReveal(d, w[0]);
-	DriftReveal(d, w[1]);
+
+	/*
+	 * Secrets in clear: to compare two values, or to show one to a role
+	 * that may read it; a value only on one side that is shown masked
+	 * needs no key.
+	 */
+	for (int side = 0; side < 2; side++)
+		if (w[side] && w[side]->ct &&
+			((w[0] && w[1] && !w[0]->r.tombstone && !w[1]->r.tombstone) ||
+			 !DriftRowMasked(d, w[side])))
+			DriftReveal(d, w[side]);
 	for (int side = 0; side < 2; side++)
 		v[side] = w[side] && !w[side]->r.tombstone ? w[side]->r.value : NULL;
 	if (cfg_render_hook != NULL &&
@@ -1362,6 +1371,8 @@ DriftFast(Drift *d)
 			Jsonb	   *inherited;
 
 			DriftReveal(d, next);
+			DriftReveal(d, w[0]);
+			v[0] = w[0] && !w[0]->r.tombstone ? w[0]->r.value : NULL;
 			inherited = next && !next->r.tombstone ? next->r.value : NULL;
 
 			if (inherited == NULL ? v[0] == NULL :

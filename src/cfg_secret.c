@@ -677,13 +677,19 @@ CfgRotateTable(CfgKey *old, CfgKey *new, bool change)
 	portal = SPI_cursor_open_with_args(NULL, sql, 0, NULL, NULL, NULL, false, 0);
 	for (;;)
 	{
+		SPITupleTable *batch;
+		uint64		nbatch;
+
 		SPI_cursor_fetch(portal, true, 1000);
-		if (SPI_processed == 0)
+		/* the updates below replace SPI_tuptable and SPI_processed */
+		batch = SPI_tuptable;
+		nbatch = SPI_processed;
+		if (nbatch == 0)
 			break;
-		for (uint64 i = 0; i < SPI_processed; i++)
+		for (uint64 i = 0; i < nbatch; i++)
 		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
+			HeapTuple	tup = batch->vals[i];
+			TupleDesc	desc = batch->tupdesc;
 			bool		isnull;
 			int64		id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
 			int32		env_id = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
@@ -741,7 +747,7 @@ CfgRotateTable(CfgKey *old, CfgKey *new, bool change)
 			}
 			MemoryContextReset(rowcxt);
 		}
-		SPI_freetuptable(SPI_tuptable);
+		SPI_freetuptable(batch);
 	}
 	SPI_cursor_close(portal);
 	MemoryContextDelete(rowcxt);
