@@ -649,10 +649,10 @@ cfgmgr_entry_history(PG_FUNCTION_ARGS)
 	HeapTuple	newtup = NULL,
 				oldtup = NULL,
 				keytup;
-	Oid			types[12] = {INT8OID, INT4OID, INT4OID, TEXTOID, TEXTOID, TEXTOID,
-	JSONBOID, JSONBOID, BOOLOID, TEXTOID, BYTEAOID, BYTEAOID};
-	Datum		args[12];
-	char		nulls[12];
+	Oid			types[13] = {INT8OID, INT4OID, INT4OID, TEXTOID, TEXTOID, TEXTOID,
+	JSONBOID, JSONBOID, BOOLOID, TEXTOID, BYTEAOID, BYTEAOID, TEXTOID};
+	Datum		args[13];
+	char		nulls[13];
 	bool		isnull;
 	const char *op;
 	int			ret;
@@ -714,14 +714,17 @@ cfgmgr_entry_history(PG_FUNCTION_ARGS)
 	if (!newtup || isnull)
 		nulls[11] = 'n';
 
+	/* the acting role, before the switch below */
+	args[12] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
+
 	/* bookkeeping, and the ciphertexts only the owner may write */
 	CfgSpiConnectOwner(&save);
 	ret = SPI_execute_plan(CfgKeepPlan(&plan_history,
 								   "INSERT INTO cfgmgr.change (changeset, env_id, service_id, path,"
 								   " provider, op, old_value, new_value, secret, message,"
-								   " old_ciphertext, new_ciphertext)"
-								   " VALUES ($1, $2, $3, $4::cfgmgr.cfgpath, $5, $6, $7, $8, $9, $10, $11, $12)",
-								   12, types),
+								   " old_ciphertext, new_ciphertext, actor)"
+								   " VALUES ($1, $2, $3, $4::cfgmgr.cfgpath, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+								   13, types),
 						   args, nulls, false, 0);
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "could not write history: %s", SPI_result_code_string(ret));
