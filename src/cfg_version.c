@@ -414,14 +414,15 @@ CfgRollbackRead(int32 env_id, int32 svc_id, int64 seq, RbRows *rb)
 		int32		sid = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
 		text	   *path = DatumGetTextPCopy(SPI_getbinval(tup, desc, 2, &isnull));
 		char	   *provider = TextDatumGetCString(SPI_getbinval(tup, desc, 3, &isnull));
-		Datum		v = SPI_getbinval(tup, desc, 4, &isnull);
+		bool		vnull;
+		Datum		v = SPI_getbinval(tup, desc, 4, &vnull);
 		bool		secret = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
 
 		rb->svc[k] = Int32GetDatum(sid);
 		rb->path[k] = PointerGetDatum(path);
 		rb->provider[k] = CStringGetTextDatum(provider);
-		rb->vnull[k] = isnull;
-		rb->value[k] = isnull ? (Datum) 0 : PointerGetDatum(DatumGetJsonbPCopy(v));
+		rb->vnull[k] = vnull;
+		rb->value[k] = vnull ? (Datum) 0 : PointerGetDatum(DatumGetJsonbPCopy(v));
 		rb->tomb[k] = BoolGetDatum(DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull)));
 		rb->secret[k] = BoolGetDatum(secret);
 		if (secret)
