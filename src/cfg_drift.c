@@ -42,8 +42,10 @@
  * of the left): it must make the sides equal and leave the left as it is;
  * when no single write can (x-merge "append" arrays, objects stored whole
  * and extended below), the remediation suggests declaring the variation
- * instead.  Secret values are compared in clear inside the function and
- * never appear in the output for roles that may not read them; their
+ * instead.  Secret values are compared in clear inside the function
+ * (decrypted only when two different rows have to be compared, so the key
+ * is needed only then) and appear in the output in clear only for roles
+ * with read_secret on the entry they come from, masked for others; their
  * remediation copies the value with cfgmgr.get instead of spelling it out.
  *
  * Also here: drift_observed and drift_coverage (declared against what
@@ -144,6 +146,8 @@ typedef struct DriftRow
 {
 	CfgLayerRow r;				/* r.level unused */
 	int			level[2];		/* -1: schema default; -2: not on that side */
+	bytea	   *ct;				/* a secret's ciphertext (r.value: the mask
+								 * until DriftReveal decrypts it) */
 } DriftRow;
 
 /* How a leaf is fixed. */
@@ -166,8 +170,10 @@ typedef struct DriftOut
 	CfgDiffKind kind;
 	Jsonb	   *left;			/* unmasked */
 	Jsonb	   *right;
-	bool		lsecret;
+	bool		lsecret;		/* from a secret entry (the fix writes a secret) */
 	bool		rsecret;
+	bool		lmask;			/* ... that the caller may not read in clear */
+	bool		rmask;
 	DriftFix	fix;
 	const char *reason;
 } DriftOut;
@@ -180,7 +186,6 @@ typedef struct Drift
 	int			nchain[2];
 	int			right_in_left;	/* the right environment's level in the left
 								 * chain, -2 when it is not in it */
-	bool		may_read_secrets;
 	bool		read_all;		/* the caller reads every row of the service */
 	List	   *variations;		/* DriftVariation */
 
@@ -199,7 +204,8 @@ typedef struct Drift
 				att_provider,
 				att_value,
 				att_tombstone,
-				att_secret;
+				att_secret,
+				att_ciphertext;
 	int			natts;
 	DriftStream *streams;
 	int			nstreams;
@@ -463,15 +469,40 @@ DriftLoadVariations(const char *env1, const char *env2)
 }
 
 /*
- * May the current role read secret values in clear?  Until per-path
- * privileges exist (access control), the owners of the configuration
- * tables (and superusers) may; every other role sees them masked.
+ * May the caller read a secret entry of environment env_id (at path, in
+ * the service being compared) in clear?  Its read_secret privilege there
+ * says (superusers and the tables' owner may).
  */
 static bool
-DriftMayReadSecrets(void)
+DriftMayReadSecret(Drift *d, int32 env_id, const char *path, int pathlen)
 {
-	return pg_class_ownercheck(get_relname_relid("entry", get_namespace_oid("cfgmgr", false)),
-							   GetUserId());
+	CfgCatalog *cat = CfgGetCatalog();
+
+	return CfgAclAllowed(CFG_PRIV_READ_SECRET, CfgLookupEnvById(cat, env_id),
+						 CfgLookupServiceById(cat, d->cur->id), path, pathlen);
+}
+
+/* Does any leaf at or below path come from a secret the caller may not read? */
+static bool
+DriftMaskUnder(Drift *d, CfgResolved *res, const char *path, int pathlen)
+{
+	CfgNode    *node = CfgNodeFind(res->root, path, pathlen);
+
+	if (node == NULL)
+		return false;
+	for (int i = 0; i < res->nrows; i++)
+		if (res->rows[i].secret && !res->rows[i].tombstone && CfgNodeUsesRow(node, i) &&
+			!DriftMayReadSecret(d, res->rows[i].env_id, res->rows[i].path, res->rows[i].pathlen))
+			return true;
+	return false;
+}
+
+/* Is a row a secret the caller may not read in clear? */
+static bool
+DriftRowMasked(Drift *d, DriftRow *row)
+{
+	return row != NULL && row->r.secret && !row->r.tombstone &&
+		!DriftMayReadSecret(d, row->r.env_id, row->r.path, row->r.pathlen);
 }
 
 /* ---------------------------------------------------------------------
@@ -703,7 +734,7 @@ DriftSelected(List *patterns, const char *path, int pathlen)
 static void
 DriftEmit(Drift *d, const char *path, int pathlen, CfgDiffKind kind,
 		  Jsonb *left, Jsonb *right, bool lsecret, bool rsecret,
-		  DriftFix fix, const char *reason)
+		  bool lmask, bool rmask, DriftFix fix, const char *reason)
 {
 	DriftOut   *o;
 
@@ -721,6 +752,8 @@ DriftEmit(Drift *d, const char *path, int pathlen, CfgDiffKind kind,
 	o->right = right;
 	o->lsecret = lsecret;
 	o->rsecret = rsecret;
+	o->lmask = lmask;
+	o->rmask = rmask;
 	o->fix = fix;
 	o->reason = reason;
 }
@@ -737,11 +770,11 @@ DriftOutTuple(Drift *d, DriftOut *o)
 		PointerGetDatum(cstring_to_text_with_len(o->path, o->pathlen));
 	values[2] = d->kind_text[o->kind];
 	if (o->left)
-		values[3] = JsonbPGetDatum(o->lsecret && !d->may_read_secrets ? d->mask : o->left);
+		values[3] = JsonbPGetDatum(o->lmask ? d->mask : o->left);
 	else
 		nulls[3] = true;
 	if (o->right)
-		values[4] = JsonbPGetDatum(o->rsecret && !d->may_read_secrets ? d->mask : o->right);
+		values[4] = JsonbPGetDatum(o->rmask ? d->mask : o->right);
 	else
 		nulls[4] = true;
 	values[5] = BoolGetDatum(o->reason != NULL);
@@ -768,12 +801,15 @@ DriftOpen(Drift *d)
 	Oid			relid = get_relname_relid("entry", nsp);
 	Oid			idxid = get_relname_relid("entry_pkey", nsp);
 
-	/*
-	 * Rows are read below the executor, as the extension reads them for
-	 * every API answer; DriftTake checks them against the caller's grants.
-	 */
 	if (!OidIsValid(relid) || !OidIsValid(idxid))
 		elog(ERROR, "cfgmgr.entry or its primary key is missing");
+
+	/*
+	 * The rows are read below the executor, as the extension reads its
+	 * tables (as their owner would, ciphertexts included): each row taken
+	 * is checked against the caller's read privilege instead (DriftTake),
+	 * and secrets are shown only to callers that may read them.
+	 */
 	d->rel = table_open(relid, AccessShareLock);
 	d->idx = index_open(idxid, AccessShareLock);
 	d->att_path = get_attnum(relid, "path");
@@ -781,6 +817,9 @@ DriftOpen(Drift *d)
 	d->att_value = get_attnum(relid, "value");
 	d->att_tombstone = get_attnum(relid, "tombstone");
 	d->att_secret = get_attnum(relid, "secret");
+	d->att_ciphertext = get_attnum(relid, "ciphertext");
+	if (d->att_ciphertext == InvalidAttrNumber)
+		elog(ERROR, "cfgmgr.entry has no column ciphertext");
 	/* deform up to the last of these (not message, changeset and after) */
 	d->natts = Max(Max(Max(d->att_path, d->att_provider), Max(d->att_value, d->att_tombstone)),
 				   d->att_secret);
@@ -911,6 +950,21 @@ DriftTake(Drift *d, DriftStream *s)
 	row->r.seq = 0;
 	row->r.tombstone = DatumGetBool(v[d->att_tombstone - 1]);
 	row->r.secret = DatumGetBool(v[d->att_secret - 1]);
+	row->ct = NULL;
+	if (row->r.secret && !row->r.tombstone)
+	{
+		bool		isnull;
+		Datum		ct = slot_getattr(s->slot, d->att_ciphertext, &isnull);
+
+		/* slot_getattr may have deformed more: the values array is the same */
+		if (!isnull)
+		{
+			MemoryContext old = MemoryContextSwitchTo(d->cxt);
+
+			row->ct = DatumGetByteaPCopy(ct);
+			MemoryContextSwitchTo(old);
+		}
+	}
 	if (!row->r.tombstone)
 	{
 		val = (struct varlena *) DatumGetPointer(v[d->att_value - 1]);
@@ -940,6 +994,26 @@ DriftTake(Drift *d, DriftStream *s)
  * Clusters
  * ---------------------------------------------------------------------
  */
+
+/*
+ * A secret row's value in clear (decrypted into the cluster's memory):
+ * only rows whose values are actually compared are decrypted, so the key
+ * is needed (CM014) only when secrets differ in where they come from.
+ */
+static void
+DriftReveal(Drift *d, DriftRow *row)
+{
+	MemoryContext old;
+
+	if (row == NULL || row->ct == NULL)
+		return;
+	old = MemoryContextSwitchTo(d->cxt);
+	row->r.value = CfgSecretDecrypt(row->ct, row->r.env_id, d->cur->id,
+									row->r.provider_specific ? d->provider : CFG_NEUTRAL_PROVIDER,
+									row->r.path, row->r.pathlen);
+	row->ct = NULL;
+	MemoryContextSwitchTo(old);
+}
 
 /* Is a row the right environment's own, with the qualifier a fix writes? */
 static bool
@@ -1103,6 +1177,8 @@ DriftSlowLeaf(void *arg, const char *path, int pathlen, CfgDiffKind kind,
 	DriftEmit(d, path, pathlen, kind, left, right,
 			  left && DriftSecretUnder(d->res[0], path, pathlen),
 			  right && DriftSecretUnder(d->res[1], path, pathlen),
+			  left && DriftMaskUnder(d, d->res[0], path, pathlen),
+			  right && DriftMaskUnder(d, d->res[1], path, pathlen),
 			  fix, DriftRawSame(d, path, pathlen) ? "template" : DriftReason(d, path, pathlen, true));
 }
 
@@ -1158,6 +1234,8 @@ DriftSlow(Drift *d)
 	Jsonb	   *j[2];
 	bool		templated = false;
 
+	for (int i = 0; i < d->nrows; i++)
+		DriftReveal(d, &d->rows[i]);
 	for (int i = 0; i < d->nrows && !templated; i++)
 		templated = d->rows[i].r.value && CfgJsonbMayHaveTemplate(d->rows[i].r.value);
 	for (int side = 0; side < 2; side++)
@@ -1239,6 +1317,19 @@ DriftFast(Drift *d)
 			if (d->rows[i].level[side] >= -1 &&
 				(w[side] == NULL || DriftAfter(&d->rows[i], w[side], side)))
 				w[side] = &d->rows[i];
+	if (w[0] == w[1] && (w[0] == NULL || w[0]->ct != NULL))
+		return;					/* the same row (a secret is no template) */
+
+	/*
+	 * Secrets in clear: to compare two values, or to show one to a role
+	 * that may read it; a value only on one side that is shown masked
+	 * needs no key.
+	 */
+	for (int side = 0; side < 2; side++)
+		if (w[side] && w[side]->ct &&
+			((w[0] && w[1] && !w[0]->r.tombstone && !w[1]->r.tombstone) ||
+			 !DriftRowMasked(d, w[side])))
+			DriftReveal(d, w[side]);
 	for (int side = 0; side < 2; side++)
 		v[side] = w[side] && !w[side]->r.tombstone ? w[side]->r.value : NULL;
 	if (cfg_render_hook != NULL &&
@@ -1255,7 +1346,8 @@ DriftFast(Drift *d)
 		{
 			/* the same template, rendered differently per environment */
 			DriftEmit(d, d->F, d->Flen, CFG_DIFF_CHANGED, v[0], v[1],
-					  w[0]->r.secret, w[1]->r.secret, FIX_SET, "template");
+					  w[0]->r.secret, w[1]->r.secret, DriftRowMasked(d, w[0]),
+					  DriftRowMasked(d, w[1]), FIX_SET, "template");
 			return;
 		}
 	}
@@ -1296,7 +1388,12 @@ DriftFast(Drift *d)
 		}
 		if (own)
 		{
-			Jsonb	   *inherited = next && !next->r.tombstone ? next->r.value : NULL;
+			Jsonb	   *inherited;
+
+			DriftReveal(d, next);
+			DriftReveal(d, w[0]);
+			v[0] = w[0] && !w[0]->r.tombstone ? w[0]->r.value : NULL;
+			inherited = next && !next->r.tombstone ? next->r.value : NULL;
 
 			if (inherited == NULL ? v[0] == NULL :
 				v[0] != NULL && DriftLeavesEqual(inherited, v[0], &ignored))
@@ -1306,7 +1403,8 @@ DriftFast(Drift *d)
 			fix = kind == CFG_DIFF_ONLY_RIGHT ? FIX_BLOCK : FIX_SET;
 	}
 	DriftEmit(d, d->F, d->Flen, kind, v[0], v[1],
-			  w[0] && w[0]->r.secret, w[1] && w[1]->r.secret, fix,
+			  w[0] && w[0]->r.secret, w[1] && w[1]->r.secret,
+			  v[0] && DriftRowMasked(d, w[0]), v[1] && DriftRowMasked(d, w[1]), fix,
 			  DriftReason(d, d->F, d->Flen, true));
 }
 
@@ -1533,7 +1631,6 @@ DriftBegin(Drift *d, const char *left, const char *right, const char *service,
 	if (provider != NULL)
 		CfgCheckProvider(cat, provider);
 	DriftLoadServices(d, cat, service);
-	d->may_read_secrets = DriftMayReadSecrets();
 	DriftInitOutput(d);
 	if (strcmp(d->names[0], d->names[1]) == 0)
 		return;					/* an environment does not drift from itself */
@@ -1946,6 +2043,8 @@ DriftObservedLeaf(void *arg, const char *path, int pathlen, CfgDiffKind kind,
 	if (od->d == NULL)
 		return;
 	DriftEmit(od->d, path, pathlen, kind, left, right, secret, secret,
+			  secret && DriftMaskUnder(od->d, od->res, path, pathlen),
+			  secret && DriftMaskUnder(od->d, od->res, path, pathlen),
 			  kind == CFG_DIFF_ONLY_RIGHT ? FIX_ADOPT : FIX_NONE,
 			  DriftReason(od->d, path, pathlen, false));
 }
@@ -2010,7 +2109,6 @@ cfgmgr_drift_observed_rows(PG_FUNCTION_ARGS)
 	d->names[0] = e->name;
 	d->names[1] = e->name;
 	d->provider = provider;
-	d->may_read_secrets = DriftMayReadSecrets();
 	DriftInitOutput(d);
 	d->variations = DriftLoadVariations(e->name, NULL);
 	obs = DriftLatestObserved(cat, e->id, provider, false,

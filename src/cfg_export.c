@@ -37,7 +37,9 @@
  *	  rather than as paths);
  *	- resolved documents: an object whose keys are not all single labels
  *	  is tagged "!value", so that importing the export gives back the same
- *	  resolved document.
+ *	  resolved document;
+ *	- a secret is written as the mask, tagged: key: !secret "********"
+ *	  (import keeps the secret stored at that path).
  *
  * The document is built in UTF-8 and converted to the server encoding at
  * the end (a no-op in UTF8 databases).
@@ -98,9 +100,74 @@ typedef struct CfgExportRow
 typedef struct CfgExportSource
 {
 	Jsonb	   *resolved;		/* resolved => true */
+	char	  **secret_paths;	/* ... its leaves from secret entries, in
+								 * cfgpath order */
+	int			nsecret;
 	CfgExportRow *rows;			/* resolved => false, in cfgpath order */
 	int			nrows;
 } CfgExportSource;
+
+/* Collects the leaves of a resolution that come from secret entries. */
+typedef struct SecretLeaves
+{
+	CfgResolved *res;
+	char	  **paths;
+	int			n;
+	int			max;
+} SecretLeaves;
+
+static void
+CfgExportSecretLeaf(void *arg, const char *path, int pathlen, CfgNode *leaf)
+{
+	SecretLeaves *sl = arg;
+	int			origin = CfgNodeOrigin(leaf);
+
+	if (origin < 0 || origin >= sl->res->nrows || !sl->res->rows[origin].secret)
+		return;
+	if (sl->n == sl->max)
+	{
+		sl->max = sl->max ? sl->max * 2 : 16;
+		sl->paths = sl->paths ? repalloc(sl->paths, sizeof(char *) * sl->max) :
+			palloc(sizeof(char *) * sl->max);
+	}
+	sl->paths[sl->n++] = pnstrdup(path, pathlen);
+}
+
+static int
+CfgExportPathCmp(const void *a, const void *b)
+{
+	const char *x = *(const char *const *) a;
+	const char *y = *(const char *const *) b;
+
+	return CfgPathCmp(x, strlen(x), y, strlen(y));
+}
+
+/*
+ * Is path (or something below it) a leaf from a secret entry?  Then the
+ * export writes the mask there.  The secret leaves are sorted in cfgpath
+ * order, where a path's descendants follow it.
+ */
+static bool
+CfgExportSecretAt(CfgExportSource *src, const char *path, int pathlen)
+{
+	int			lo = 0,
+				hi = src->nsecret;
+
+	while (lo < hi)
+	{
+		int			mid = (lo + hi) / 2;
+		const char *p = src->secret_paths[mid];
+
+		if (CfgPathCmp(p, strlen(p), path, pathlen) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo >= src->nsecret)
+		return false;
+	return CfgPathIsAncestorInline(path, pathlen, src->secret_paths[lo],
+								   strlen(src->secret_paths[lo]));
+}
 
 /*
  * What export_yaml writes: the resolved document, or the environment's own
@@ -108,8 +175,15 @@ typedef struct CfgExportSource
  * reads it, so reading as of a version belongs here: as_of (NULL: now)
  * passes to cfgmgr.resolve, or selects, for every stored key of the
  * environment that had that name then, the newest history row among the
- * changesets committed by then (an "unset" row: no entry).  Secret values
- * will be masked (issue 7) through cfgmgr.resolve and row->secret.
+ * changesets committed by then (an "unset" row: no entry).
+ *
+ * Secrets are exported as the mask, tagged !secret, and never in clear
+ * (exports go to Git), whoever asks: stored entries hold the mask in
+ * value; for the resolved document the leaves that come from secret
+ * entries are found on a resolution of our own (secret_paths) and masked
+ * when written.  Stored entries are read as the tables' owner (the history
+ * holds ciphertexts only the owner may read), each checked against the
+ * caller's read privilege (CM008).
  */
 static void
 CfgExportFetch(const char *env, const char *svc, const char *provider,
@@ -150,6 +224,19 @@ CfgExportFetch(const char *env, const char *svc, const char *provider,
 			MemoryContextSwitchTo(old);
 		}
 		SPI_finish();
+
+		{
+			SecretLeaves sl;
+
+			memset(&sl, 0, sizeof(sl));
+			sl.res = as_of ? CfgResolveVersion(env, svc, provider, NULL, 0, as_of) :
+				CfgResolve(env, svc, provider, NULL, 0);
+			CfgNodeWalkLeaves(sl.res->root, "", 0, CfgExportSecretLeaf, &sl);
+			if (sl.n > 1)
+				qsort(sl.paths, sl.n, sizeof(char *), CfgExportPathCmp);
+			src->secret_paths = sl.paths;
+			src->nsecret = sl.n;
+		}
 	}
 	else
 	{
@@ -157,7 +244,8 @@ CfgExportFetch(const char *env, const char *svc, const char *provider,
 		Oid			types[4] = {INT4OID, INT4OID, TEXTOID, INT8OID};
 		Datum		args[4];
 		CfgEnv	   *e;
-		CfgService *s = CfgLookupService(cat, svc, false);
+		CfgService *service = CfgLookupService(cat, svc, false);
+		CfgUserSave save;
 
 		if (as_of == NULL)
 			e = CfgLookupEnv(cat, env, false);
@@ -171,15 +259,12 @@ CfgExportFetch(const char *env, const char *svc, const char *provider,
 			e = chain[n - 1];
 			args[3] = Int64GetDatum(v.seq);
 		}
-		/* the rows are read as the caller: all of them, or refused */
-		CfgAclRequire(CFG_PRIV_READ, e, s, NULL, 0);
 		args[0] = Int32GetDatum(e->id);
-		args[1] = Int32GetDatum(s->id);
+		args[1] = Int32GetDatum(service->id);
 		if (provider != NULL)
 			CfgCheckProvider(cat, provider);
 		args[2] = CStringGetTextDatum(provider ? provider : CFG_NEUTRAL_PROVIDER);
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
+		CfgSpiConnectOwner(&save);
 		if (as_of == NULL)
 			ret = SPI_execute_plan(CfgKeepPlan(&plan_stored, STORED_ROWS("cfgmgr.entry e"), 3, types),
 								   args, NULL, true, 0);
@@ -209,7 +294,10 @@ CfgExportFetch(const char *env, const char *svc, const char *provider,
 				row->value = NULL;
 			row->secret = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
 		}
-		SPI_finish();
+		CfgSpiFinishOwner(&save);
+		/* read as the owner, checked as the caller: every row, or refused */
+		for (i = 0; i < (uint64) src->nrows; i++)
+			CfgAclRequire(CFG_PRIV_READ, e, service, src->rows[i].path, src->rows[i].pathlen);
 	}
 }
 
@@ -552,37 +640,53 @@ YamlJsonbValue(Jsonb *j, JsonbValue *v)
  * ---------------------------------------------------------------------
  */
 
-/* resolved => true: an object of the resolved document */
+/* A secret, whatever its value: the mask, tagged (import keeps the secret). */
+#define YAML_SECRET " !secret \"********\"\n"
+
+/*
+ * resolved => true: an object of the resolved document, at path (len
+ * pathlen; the leaves from secret entries are masked).
+ */
 static void
-YamlWriteResolved(YamlOut *out, JsonbContainer *c, int indent)
+YamlWriteResolved(YamlOut *out, CfgExportSource *src, StringInfo path, JsonbContainer *c,
+				  int indent)
 {
 	int			n;
 	CfgJsonPair *pairs = CfgJsonObjectPairs(c, &n);
+	int			base = path->len;
 	int			i;
 
 	check_stack_depth();
 	for (i = 0; i < n; i++)
 	{
 		JsonbValue *v = &pairs[i].value;
-		bool		object,
-					empty;
+		bool		object = false,
+					empty = false;
 
 		CHECK_FOR_INTERRUPTS();
 		appendStringInfoSpaces(&out->buf, indent);
 		YamlWriteKey(out, pairs[i].key, pairs[i].keylen, indent);
-		if (YamlIsContainer(v, &object, &empty) && object && !empty)
+		path->len = base;
+		path->data[base] = '\0';
+		if (base > 0)
+			appendStringInfoChar(path, '.');
+		appendBinaryStringInfo(path, pairs[i].key, pairs[i].keylen);
+		if (!YamlIsContainer(v, &object, &empty))
+			object = empty = false;
+		if (object && !empty && CfgJsonObjectOfLabels(v->val.binary.data))
 		{
-			if (CfgJsonObjectOfLabels(v->val.binary.data))
-			{
-				appendStringInfoChar(&out->buf, '\n');
-				YamlWriteResolved(out, v->val.binary.data, indent + 2);
-			}
-			else
-				YamlWriteJsonValue(out, v, indent, false, "!value");
+			appendStringInfoChar(&out->buf, '\n');
+			YamlWriteResolved(out, src, path, v->val.binary.data, indent + 2);
 		}
+		else if (src->nsecret > 0 && CfgExportSecretAt(src, path->data, path->len))
+			appendStringInfoString(&out->buf, YAML_SECRET);
+		else if (object && !empty)
+			YamlWriteJsonValue(out, v, indent, false, "!value");
 		else
 			YamlWriteJsonValue(out, v, indent, false, NULL);
 	}
+	path->len = base;
+	path->data[base] = '\0';
 	pfree(pairs);
 }
 
@@ -734,6 +838,8 @@ YamlWriteTree(YamlOut *out, ExNode *node, int indent)
 		}
 		else if (e->row->value == NULL)
 			appendStringInfoString(&out->buf, " !block\n");
+		else if (e->row->secret)
+			appendStringInfoString(&out->buf, YAML_SECRET);
 		else
 		{
 			JsonbValue	v;
@@ -786,7 +892,12 @@ cfgmgr_export_yaml(PG_FUNCTION_ARGS)
 		if (JB_ROOT_COUNT(src.resolved) == 0)
 			appendStringInfoString(&out.buf, "{}\n");
 		else
-			YamlWriteResolved(&out, &src.resolved->root, 0);
+		{
+			StringInfoData path;
+
+			initStringInfo(&path);
+			YamlWriteResolved(&out, &src, &path, &src.resolved->root, 0);
+		}
 	}
 	else if (src.nrows == 0)
 		appendStringInfoString(&out.buf, "{}\n");

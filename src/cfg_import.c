@@ -13,8 +13,9 @@
  *	   valid path; anything else is one jsonb value stored at its path;
  *	   !block stores a tombstone.  Aliases are expanded here, and every
  *	   visited node counts against a budget proportional to the input;
- *	2. refuses a path named twice (a dotted key and a nested one), and
- *	   secret values (CfgImportRefuseSecrets, until secrets exist);
+ *	2. refuses a path named twice (a dotted key and a nested one) and marks
+ *	   the rows tagged !secret (CfgImportSecretFlags; the entry trigger
+ *	   encrypts them);
  *	3. writes everything with one INSERT ... ON CONFLICT over unnest'ed
  *	   arrays that skips unchanged rows (so a re-import writes no history),
  *	   preceded with replace => true by one DELETE of the rows the document
@@ -773,25 +774,41 @@ CfgImportCheckDuplicates(CfgImportRows *r)
 }
 
 /*
- * Secrets (!secret): the one place the secrets issue plugs in.  Until
- * values can be stored encrypted, a document marking any value secret is
- * refused as cfgmgr.set(..., secret => true) is.  r->secret_paths lists the
- * paths whose values must be stored encrypted.
+ * Secrets (!secret): the rows whose value is, or holds, a node tagged
+ * !secret are stored as secrets (encrypted by the entry trigger; the mask
+ * "********" keeps the secret stored at that path, so a masked export
+ * imports back without change).  Sets secrets[i] for rows[i] (the rows
+ * are sorted by path, as r->secret_paths is not).
  */
 static void
-CfgImportRefuseSecrets(CfgImportRows *r)
+CfgImportSecretFlags(CfgImportRows *r, bool *secrets)
 {
-	CfgDocNode *node;
+	ListCell   *lc;
 
-	if (r->secret_paths == NIL)
-		return;
-	node = (CfgDocNode *) linitial(r->secret_nodes);
-	ereport(ERROR,
-			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("secret values are not supported yet"),
-			 errdetail("The document marks the value of \"%s\" secret (!secret at line %d, column %d); secret values are stored only encrypted, and encryption is not available in this build.",
-					   (char *) linitial(r->secret_paths), node->line, node->column),
-			 errhint("Remove the !secret tag only if the value is not sensitive.")));
+	memset(secrets, 0, sizeof(bool) * Max(r->n, 1));
+	foreach(lc, r->secret_paths)
+	{
+		const char *p = lfirst(lc);
+		int			plen = strlen(p);
+		int			lo = 0,
+					hi = r->n;
+
+		while (lo < hi)
+		{
+			int			mid = (lo + hi) / 2;
+			int			c = CfgPathCmp(r->rows[mid].path, r->rows[mid].pathlen, p, plen);
+
+			if (c == 0)
+			{
+				secrets[mid] = r->rows[mid].value != NULL;
+				break;
+			}
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+	}
 }
 
 /* ---------------------------------------------------------------------
@@ -827,6 +844,8 @@ CfgImportApply(int32 env_id, int32 svc_id, const char *provider, bool replace,
 	Datum	   *values = palloc(sizeof(Datum) * Max(r->n, 1));
 	bool	   *vnulls = palloc(sizeof(bool) * Max(r->n, 1));
 	Datum	   *tombs = palloc(sizeof(Datum) * Max(r->n, 1));
+	bool	   *secrets = palloc(sizeof(bool) * Max(r->n, 1));
+	Datum	   *secretd = palloc(sizeof(Datum) * Max(r->n, 1));
 	int			dims[1];
 	int			lbs[1] = {1};
 	ArrayType  *patharr;
@@ -834,8 +853,10 @@ CfgImportApply(int32 env_id, int32 svc_id, const char *provider, bool replace,
 	int			ret;
 	int			i;
 
+	CfgImportSecretFlags(r, secrets);
 	for (i = 0; i < r->n; i++)
 	{
+		secretd[i] = BoolGetDatum(secrets[i]);
 		paths[i] = PointerGetDatum(cstring_to_text_with_len(r->rows[i].path, r->rows[i].pathlen));
 		values[i] = r->rows[i].value ? JsonbPGetDatum(r->rows[i].value) : (Datum) 0;
 		vnulls[i] = r->rows[i].value == NULL;
@@ -878,10 +899,10 @@ CfgImportApply(int32 env_id, int32 svc_id, const char *provider, bool replace,
 	}
 	if (r->n > 0)
 	{
-		Oid			types[7] = {INT4OID, INT4OID, TEXTARRAYOID, JSONBARRAYOID,
-		BOOLARRAYOID, TEXTOID, TEXTOID};
-		Datum		args[7];
-		char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+		Oid			types[8] = {INT4OID, INT4OID, TEXTARRAYOID, JSONBARRAYOID,
+		BOOLARRAYOID, TEXTOID, TEXTOID, BOOLARRAYOID};
+		Datum		args[8];
+		char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 
 		args[0] = Int32GetDatum(env_id);
 		args[1] = Int32GetDatum(svc_id);
@@ -892,35 +913,39 @@ CfgImportApply(int32 env_id, int32 svc_id, const char *provider, bool replace,
 		args[5] = CStringGetTextDatum(provider);
 		args[6] = message ? CStringGetTextDatum(message) : (Datum) 0;
 		nulls[6] = message ? ' ' : 'n';
+		args[7] = PointerGetDatum(construct_array(secretd, r->n, BOOLOID, 1, true, TYPALIGN_CHAR));
 
 		/*
 		 * Unchanged entries are skipped (no history row): filtered before the
 		 * insert, since ON CONFLICT DO UPDATE would lock (write) every row it
 		 * finds even when its WHERE is false; the WHERE still guards against
 		 * a concurrent writer.  Values compare as text, so a change of
-		 * representation (1 -> 1.0) is a change.
+		 * representation (1 -> 1.0) is a change.  A secret given as the mask
+		 * where a secret is stored is unchanged; a secret given in clear is
+		 * written again (its ciphertext cannot be compared here).
 		 */
 		ret = SPI_execute_plan(CfgKeepPlan(&plan_import,
 										   "INSERT INTO cfgmgr.entry AS e (env_id, service_id, path, provider, value,"
 										   " tombstone, secret, message, changeset)"
-										   " SELECT $1, $2, u.p::cfgmgr.cfgpath, $6, u.v, u.t, false, $7, 0"
+										   " SELECT $1, $2, u.p::cfgmgr.cfgpath, $6, u.v, u.t, u.s, $7, 0"
 										   " FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4),"
-										   " pg_catalog.unnest($5)) AS u(p, v, t)"
+										   " pg_catalog.unnest($5), pg_catalog.unnest($8)) AS u(p, v, t, s)"
 										   " WHERE NOT EXISTS (SELECT FROM cfgmgr.entry o"
 										   " WHERE o.env_id OPERATOR(pg_catalog.=) $1"
 										   " AND o.service_id OPERATOR(pg_catalog.=) $2"
 										   " AND o.path OPERATOR(cfgmgr.=) u.p::cfgmgr.cfgpath"
 										   " AND o.provider OPERATOR(pg_catalog.=) $6"
-										   " AND o.tombstone OPERATOR(pg_catalog.=) u.t AND NOT o.secret"
+										   " AND o.tombstone OPERATOR(pg_catalog.=) u.t AND o.secret OPERATOR(pg_catalog.=) u.s"
 										   " AND (u.t OR o.value::pg_catalog.text"
 										   " OPERATOR(pg_catalog.=) u.v::pg_catalog.text))"
 										   " ON CONFLICT (env_id, service_id, path, provider) DO UPDATE"
 										   " SET value = excluded.value, tombstone = excluded.tombstone,"
-										   " secret = false, message = excluded.message"
-										   " WHERE e.tombstone OPERATOR(pg_catalog.<>) excluded.tombstone OR e.secret"
+										   " secret = excluded.secret, message = excluded.message"
+										   " WHERE e.tombstone OPERATOR(pg_catalog.<>) excluded.tombstone"
+										   " OR e.secret OPERATOR(pg_catalog.<>) excluded.secret"
 										   " OR (NOT excluded.tombstone AND e.value::pg_catalog.text"
 										   " OPERATOR(pg_catalog.<>) excluded.value::pg_catalog.text)",
-										   7, types),
+										   8, types),
 							   args, nulls, false, 0);
 		if (ret != SPI_OK_INSERT)
 			elog(ERROR, "could not store values: %s", SPI_result_code_string(ret));
@@ -987,7 +1012,6 @@ CfgImportRun(FunctionCallInfo fcinfo, const char *format, CfgDocReader reader)
 	initStringInfo(&rows.path);
 	CfgDocWalkMap(&rows, root, true, 1);
 	CfgImportCheckDuplicates(&rows);
-	CfgImportRefuseSecrets(&rows);
 
 	changed = CfgImportApply(env_id, svc_id, provider, replace, message, &rows);
 	MemoryContextSwitchTo(old);

@@ -334,10 +334,188 @@ cfgmgr_service_id(PG_FUNCTION_ARGS)
  * ---------------------------------------------------------------------
  */
 
-/* What environment $1 stored (service $2, or all when NULL) at commit sequence $3. */
-#define PAST_ROWS \
-	"(SELECT * FROM cfgmgr.entries_at($3) q WHERE q.env_id OPERATOR(pg_catalog.=) $1" \
-	" AND ($2::pg_catalog.int4 IS NULL OR q.service_id OPERATOR(pg_catalog.=) $2))"
+/* The rows to restore, read before anything is written. */
+typedef struct RbRows
+{
+	int			n;
+	int			nforce;
+	Datum	   *svc;
+	Datum	   *path;
+	Datum	   *provider;
+	Datum	   *value;
+	bool	   *vnull;
+	Datum	   *tomb;
+	Datum	   *secret;
+	bool	   *force;			/* a secret to write although a secret is
+								 * stored (its value differs) */
+} RbRows;
+
+static SPIPlanPtr plan_rb_read = NULL;
+
+/*
+ * What environment env_id stored (service svc_id, or all when 0) at commit
+ * sequence seq, read as the tables' owner (the history's ciphertexts are
+ * the owner's only).  A secret is restored from its historic ciphertext,
+ * decrypted (CM014 without the key; data_corrupted when it does not
+ * authenticate), unless the secret stored now is the same: then the mask
+ * (keep it), without decrypting when the ciphertexts are the same bytes.
+ */
+static void
+CfgRollbackRead(int32 env_id, int32 svc_id, int64 seq, RbRows *rb)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	CfgUserSave save;
+	Datum		args[3];
+	char		nulls[3] = {' ', svc_id ? ' ' : 'n', ' '};
+	int			ret;
+	uint64		i;
+	Jsonb	   *mask = CfgSecretMask();
+
+	args[0] = Int32GetDatum(env_id);
+	args[1] = Int32GetDatum(svc_id);
+	args[2] = Int64GetDatum(seq);
+	CfgSpiConnectOwner(&save);
+	ret = SPI_execute_plan(CfgKeepPlan(&plan_rb_read,
+								   "SELECT p.service_id, p.path::pg_catalog.text, p.provider, p.value, p.tombstone,"
+								   " p.secret AND NOT p.tombstone, p.ciphertext, c.secret AND NOT c.tombstone, c.ciphertext"
+								   " FROM cfgmgr.entries_at($3) p"
+								   " LEFT JOIN cfgmgr.entry c ON c.env_id OPERATOR(pg_catalog.=) $1"
+								   " AND c.service_id OPERATOR(pg_catalog.=) p.service_id"
+								   " AND c.path OPERATOR(cfgmgr.=) p.path AND c.provider OPERATOR(pg_catalog.=) p.provider"
+								   " WHERE p.env_id OPERATOR(pg_catalog.=) $1"
+								   " AND ($2::pg_catalog.int4 IS NULL OR p.service_id OPERATOR(pg_catalog.=) $2)",
+								   3, (Oid[]) {INT4OID, INT4OID, INT8OID}),
+						   args, nulls, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read the history: %s", SPI_result_code_string(ret));
+	{
+		MemoryContext old = MemoryContextSwitchTo(caller);
+		int			n = (int) SPI_processed;
+
+		memset(rb, 0, sizeof(*rb));
+		rb->svc = palloc(sizeof(Datum) * Max(n, 1));
+		rb->path = palloc(sizeof(Datum) * Max(n, 1));
+		rb->provider = palloc(sizeof(Datum) * Max(n, 1));
+		rb->value = palloc(sizeof(Datum) * Max(n, 1));
+		rb->vnull = palloc(sizeof(bool) * Max(n, 1));
+		rb->tomb = palloc(sizeof(Datum) * Max(n, 1));
+		rb->secret = palloc(sizeof(Datum) * Max(n, 1));
+		rb->force = palloc0(sizeof(bool) * Max(n, 1));
+		MemoryContextSwitchTo(old);
+	}
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull,
+					cnull;
+		MemoryContext old = MemoryContextSwitchTo(caller);
+		int			k = rb->n++;
+		int32		sid = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+		text	   *path = DatumGetTextPCopy(SPI_getbinval(tup, desc, 2, &isnull));
+		char	   *provider = TextDatumGetCString(SPI_getbinval(tup, desc, 3, &isnull));
+		bool		vnull;
+		Datum		v = SPI_getbinval(tup, desc, 4, &vnull);
+		bool		secret = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
+
+		rb->svc[k] = Int32GetDatum(sid);
+		rb->path[k] = PointerGetDatum(path);
+		rb->provider[k] = CStringGetTextDatum(provider);
+		rb->vnull[k] = vnull;
+		rb->value[k] = vnull ? (Datum) 0 : PointerGetDatum(DatumGetJsonbPCopy(v));
+		rb->tomb[k] = BoolGetDatum(DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull)));
+		rb->secret[k] = BoolGetDatum(secret);
+		if (secret)
+		{
+			bytea	   *past = DatumGetByteaPP(SPI_getbinval(tup, desc, 7, &isnull));
+			bool		now_secret = DatumGetBool(SPI_getbinval(tup, desc, 8, &cnull)) && !cnull;
+			Datum		nowd = SPI_getbinval(tup, desc, 9, &cnull);
+			bytea	   *now = now_secret && !cnull ? DatumGetByteaPP(nowd) : NULL;
+
+			if (isnull)
+				elog(ERROR, "secret in the history of path \"%s\" has no ciphertext",
+					 text_to_cstring(path));
+			if (now != NULL && VARSIZE_ANY_EXHDR(now) == VARSIZE_ANY_EXHDR(past) &&
+				memcmp(VARDATA_ANY(now), VARDATA_ANY(past), VARSIZE_ANY_EXHDR(past)) == 0)
+				rb->value[k] = PointerGetDatum(mask);
+			else
+			{
+				Jsonb	   *clear = CfgSecretDecrypt(past, env_id, sid, provider,
+													 VARDATA_ANY(path), VARSIZE_ANY_EXHDR(path));
+
+				if (now != NULL &&
+					compareJsonbContainers(&clear->root,
+										   &CfgSecretDecrypt(now, env_id, sid, provider,
+															 VARDATA_ANY(path),
+															 VARSIZE_ANY_EXHDR(path))->root) == 0)
+					rb->value[k] = PointerGetDatum(mask);	/* the same secret */
+				else
+				{
+					rb->value[k] = PointerGetDatum(clear);
+					rb->force[k] = now != NULL;
+					rb->nforce += rb->force[k];
+				}
+			}
+			rb->vnull[k] = false;
+		}
+		MemoryContextSwitchTo(old);
+	}
+	CfgSpiFinishOwner(&save);
+}
+
+/* The rows of rb with force == which, as the arrays of the restoring statements. */
+static void
+CfgRollbackArgs(RbRows *rb, bool which, Datum *args, bool all)
+{
+	Datum	   *svc = palloc(sizeof(Datum) * Max(rb->n, 1));
+	Datum	   *path = palloc(sizeof(Datum) * Max(rb->n, 1));
+	Datum	   *prov = palloc(sizeof(Datum) * Max(rb->n, 1));
+	Datum	   *val = palloc(sizeof(Datum) * Max(rb->n, 1));
+	bool	   *vnull = palloc(sizeof(bool) * Max(rb->n, 1));
+	Datum	   *tomb = palloc(sizeof(Datum) * Max(rb->n, 1));
+	Datum	   *sec = palloc(sizeof(Datum) * Max(rb->n, 1));
+	int			n = 0;
+	int			dims[1];
+	int			lbs[1] = {1};
+
+	for (int k = 0; k < rb->n; k++)
+	{
+		if (!all && rb->force[k] != which)
+			continue;
+		svc[n] = rb->svc[k];
+		path[n] = rb->path[k];
+		prov[n] = rb->provider[k];
+		val[n] = rb->value[k];
+		vnull[n] = rb->vnull[k];
+		tomb[n] = rb->tomb[k];
+		sec[n] = rb->secret[k];
+		n++;
+	}
+	dims[0] = n;
+	args[0] = PointerGetDatum(construct_array(svc, n, INT4OID, 4, true, TYPALIGN_INT));
+	args[1] = PointerGetDatum(construct_array(path, n, TEXTOID, -1, false, TYPALIGN_INT));
+	args[2] = PointerGetDatum(construct_array(prov, n, TEXTOID, -1, false, TYPALIGN_INT));
+	args[3] = PointerGetDatum(construct_md_array(val, vnull, 1, dims, lbs, JSONBOID, -1, false,
+												 TYPALIGN_INT));
+	args[4] = PointerGetDatum(construct_array(tomb, n, BOOLOID, 1, true, TYPALIGN_CHAR));
+	args[5] = PointerGetDatum(construct_array(sec, n, BOOLOID, 1, true, TYPALIGN_CHAR));
+}
+
+#define RB_ROWS \
+	" FROM ROWS FROM (pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6)," \
+	" pg_catalog.unnest($7), pg_catalog.unnest($8), pg_catalog.unnest($9)) AS p(service_id, path, provider," \
+	" value, tombstone, secret)"
+
+#define RB_UPSERT \
+	"INSERT INTO cfgmgr.entry AS e (env_id, service_id, path, provider, value," \
+	" tombstone, secret, message, changeset)" \
+	" SELECT $1, p.service_id, p.path::cfgmgr.cfgpath, p.provider, p.value," \
+	" p.tombstone, p.secret, $3, 0" RB_ROWS \
+	" ON CONFLICT (env_id, service_id, path, provider) DO UPDATE" \
+	" SET value = excluded.value, tombstone = excluded.tombstone," \
+	" secret = excluded.secret, message = excluded.message"
+
+static SPIPlanPtr plan_rb_force = NULL;
 
 /*
  * cfgmgr.rollback(env text, to_version text, service text DEFAULT NULL)
@@ -348,7 +526,9 @@ cfgmgr_service_id(PG_FUNCTION_ARGS)
  * at to_version.  History keeps both the original changes and the
  * rollback; the environment tree and schemas are not rolled back.  Rows
  * already equal are not rewritten.  The result is validated at commit like
- * any other write.
+ * any other write.  Secrets are restored from their historic ciphertexts
+ * (see CfgRollbackRead).  The past is read as the tables' owner; the
+ * writes run as the caller, under the row-level security of cfgmgr.entry.
  */
 Datum
 cfgmgr_rollback(PG_FUNCTION_ARGS)
@@ -359,10 +539,12 @@ cfgmgr_rollback(PG_FUNCTION_ARGS)
 	CfgEnv	   *env = CfgLookupEnv(cat, envname, false);
 	CfgService *svc = NULL;
 	CfgVersion	v;
-	Datum		args[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
-	Oid			types[4] = {INT4OID, INT4OID, INT8OID, TEXTOID};
+	Datum		args[9];
+	char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Oid			types[9] = {INT4OID, INT4OID, TEXTOID, INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+	JSONBARRAYOID, BOOLARRAYOID, BOOLARRAYOID};
 	StringInfoData msg;
+	RbRows		rb;
 	int64		cs;
 	int			ret;
 
@@ -383,7 +565,7 @@ cfgmgr_rollback(PG_FUNCTION_ARGS)
 	ret = SPI_execute_plan(CfgKeepPlan(&plan_env_existed,
 								   "SELECT FROM cfgmgr.environments_at($3) x"
 								   " WHERE x.id OPERATOR(pg_catalog.=) $1",
-								   3, types),
+								   3, (Oid[]) {INT4OID, INT4OID, INT8OID}),
 						   args, nulls, true, 1);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "could not read cfgmgr.environment_change: %s", SPI_result_code_string(ret));
@@ -395,42 +577,52 @@ cfgmgr_rollback(PG_FUNCTION_ARGS)
 				 errhint("Roll back to a version from after the environment was created.")));
 	SPI_finish();
 
+	CfgRollbackRead(env->id, svc ? svc->id : 0, v.seq, &rb);
+
 	initStringInfo(&msg);
 	appendStringInfo(&msg, "rollback of environment %s", envname);
 	if (svc)
 		appendStringInfo(&msg, ", service %s,", svc->name);
 	appendStringInfo(&msg, " to version %s (changeset " INT64_FORMAT ")", version, v.changeset);
 	cs = CfgCurrentChangeset(msg.data);
-	args[3] = CStringGetTextDatum(msg.data);
+	args[2] = CStringGetTextDatum(msg.data);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	CfgRollbackArgs(&rb, false, &args[3], true);
 	ret = SPI_execute_plan(CfgKeepPlan(&plan_rb_delete,
 								   "DELETE FROM cfgmgr.entry e WHERE e.env_id OPERATOR(pg_catalog.=) $1"
 								   " AND ($2::pg_catalog.int4 IS NULL OR e.service_id OPERATOR(pg_catalog.=) $2)"
-								   " AND NOT EXISTS (SELECT FROM " PAST_ROWS " p"
+								   " AND NOT EXISTS (SELECT" RB_ROWS
 								   " WHERE p.service_id OPERATOR(pg_catalog.=) e.service_id"
-								   " AND p.path OPERATOR(cfgmgr.=) e.path"
+								   " AND p.path::cfgmgr.cfgpath OPERATOR(cfgmgr.=) e.path"
 								   " AND p.provider OPERATOR(pg_catalog.=) e.provider)",
-								   3, types),
+								   9, types),
 						   args, nulls, false, 0);
 	if (ret != SPI_OK_DELETE)
 		elog(ERROR, "could not roll back: %s", SPI_result_code_string(ret));
+	/* rows not forced: those already equal are skipped */
+	CfgRollbackArgs(&rb, false, &args[3], false);
 	ret = SPI_execute_plan(CfgKeepPlan(&plan_rb_upsert,
-								   "INSERT INTO cfgmgr.entry AS e (env_id, service_id, path, provider, value,"
-								   " tombstone, secret, message, changeset)"
-								   " SELECT $1, p.service_id, p.path, p.provider, p.value,"
-								   " p.tombstone, p.secret, $4, 0 FROM " PAST_ROWS " p"
-								   " ON CONFLICT (env_id, service_id, path, provider) DO UPDATE"
-								   " SET value = excluded.value, tombstone = excluded.tombstone,"
-								   " secret = excluded.secret, message = excluded.message"
+								   RB_UPSERT
 								   " WHERE e.value IS DISTINCT FROM excluded.value"
 								   " OR e.tombstone IS DISTINCT FROM excluded.tombstone"
 								   " OR e.secret IS DISTINCT FROM excluded.secret",
-								   4, types),
+								   9, types),
 						   args, nulls, false, 0);
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "could not roll back: %s", SPI_result_code_string(ret));
+	/* secrets differing from the secret stored: value and mask look alike */
+	if (rb.nforce > 0)
+	{
+		CfgRollbackArgs(&rb, true, &args[3], false);
+		ret = SPI_execute_plan(CfgKeepPlan(&plan_rb_force,
+									   RB_UPSERT,
+									   9, types),
+							   args, nulls, false, 0);
+		if (ret != SPI_OK_INSERT)
+			elog(ERROR, "could not roll back: %s", SPI_result_code_string(ret));
+	}
 	SPI_finish();
 	PG_RETURN_INT64(cs);
 }

@@ -44,6 +44,7 @@
 #include "utils/inval.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
@@ -93,6 +94,8 @@ static SPIPlanPtr plan_many = NULL;
  * on a lock of its own anyway (PostgreSQL keeps its queue in commit
  * order), so the ordering lock costs nothing more.
  */
+static void CfgPendingClear(void);
+
 static SPIPlanPtr plan_notify = NULL;
 static SPIPlanPtr plan_commit = NULL;
 
@@ -177,6 +180,7 @@ CfgXactCallback(XactEvent event, void *arg)
 		case XACT_EVENT_PREPARE:
 			cur_changeset = 0;
 			cur_subid = InvalidSubTransactionId;
+			CfgPendingClear();
 			break;
 		default:
 			break;
@@ -326,13 +330,209 @@ cfgmgr_lock_environment(PG_FUNCTION_ARGS)
 #define ENTRY_CHANGESET		9
 #define ENTRY_UPDATED_AT	10
 #define ENTRY_UPDATED_BY	11
-#define ENTRY_NATTS			11
+#define ENTRY_CIPHERTEXT	12
+#define ENTRY_NATTS			12
 
 static void
 CfgCheckEntryShape(TupleDesc desc)
 {
 	if (desc->natts != ENTRY_NATTS)
 		elog(ERROR, "cfgmgr.entry has an unexpected shape");
+}
+
+/*
+ * The ciphertext the BEFORE INSERT trigger made last, for the update of
+ * INSERT ... ON CONFLICT DO UPDATE that may follow in the same command
+ * (SET value = excluded.value hands it the mask, not the value).
+ */
+static MemoryContext pending_cxt = NULL;
+static struct
+{
+	bool		valid;
+	CommandId	cid;
+	int32		env_id;
+	int32		svc_id;
+	char	   *provider;
+	CfgPath    *path;
+	bytea	   *ct;
+}			pending;
+
+static void
+CfgPendingSet(int32 env_id, int32 svc_id, const char *provider, CfgPath *path, bytea *ct)
+{
+	MemoryContext old;
+
+	if (pending_cxt == NULL)
+		pending_cxt = AllocSetContextCreate(TopMemoryContext, "cfgmgr pending ciphertext",
+											ALLOCSET_SMALL_SIZES);
+	MemoryContextReset(pending_cxt);
+	old = MemoryContextSwitchTo(pending_cxt);
+	pending.cid = GetCurrentCommandId(false);
+	pending.env_id = env_id;
+	pending.svc_id = svc_id;
+	pending.provider = pstrdup(provider);
+	pending.path = (CfgPath *) PG_DETOAST_DATUM_COPY(PointerGetDatum(path));
+	pending.ct = DatumGetByteaPCopy(PointerGetDatum(ct));
+	pending.valid = true;
+	MemoryContextSwitchTo(old);
+}
+
+static void
+CfgPendingClear(void)
+{
+	pending.valid = false;
+	if (pending_cxt)
+		MemoryContextReset(pending_cxt);
+}
+
+/* The pending ciphertext if it is this entry's (of this command), else NULL. */
+static bytea *
+CfgPendingTake(int32 env_id, int32 svc_id, const char *provider, CfgPath *path)
+{
+	bytea	   *ct;
+
+	if (!pending.valid || pending.cid != GetCurrentCommandId(false) ||
+		pending.env_id != env_id || pending.svc_id != svc_id ||
+		strcmp(pending.provider, provider) != 0 ||
+		CfgPathCmp(CFGPATH_DATA(pending.path), CFGPATH_LEN(pending.path),
+				   CFGPATH_DATA(path), CFGPATH_LEN(path)) != 0)
+		return NULL;
+	ct = DatumGetByteaPCopy(PointerGetDatum(pending.ct));
+	CfgPendingClear();
+	return ct;
+}
+
+static SPIPlanPtr plan_stored_ct = NULL;
+
+/* The ciphertext of the secret stored at an entry's key now, or NULL. */
+static bytea *
+CfgStoredCiphertext(int32 env_id, int32 svc_id, const char *provider, CfgPath *path)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	CfgUserSave save;
+	Datum		args[4];
+	bytea	   *ct = NULL;
+	bool		isnull;
+	int			ret;
+
+	args[0] = Int32GetDatum(env_id);
+	args[1] = Int32GetDatum(svc_id);
+	args[2] = PointerGetDatum(cstring_to_text_with_len(CFGPATH_DATA(path), CFGPATH_LEN(path)));
+	args[3] = CStringGetTextDatum(provider);
+	CfgSpiConnectOwner(&save);
+	ret = SPI_execute_plan(CfgKeepPlan(&plan_stored_ct,
+								   "SELECT e.ciphertext FROM cfgmgr.entry e"
+								   " WHERE e.env_id OPERATOR(pg_catalog.=) $1 AND e.service_id OPERATOR(pg_catalog.=) $2"
+								   " AND e.path OPERATOR(cfgmgr.=) $3::cfgmgr.cfgpath AND e.provider OPERATOR(pg_catalog.=) $4"
+								   " AND e.secret AND NOT e.tombstone",
+								   4, (Oid[]) {INT4OID, INT4OID, TEXTOID, TEXTOID}),
+						   args, NULL, true, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read cfgmgr.entry: %s", SPI_result_code_string(ret));
+	if (SPI_processed == 1)
+	{
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+		{
+			MemoryContext old = MemoryContextSwitchTo(caller);
+
+			ct = DatumGetByteaPCopy(d);
+			MemoryContextSwitchTo(old);
+		}
+	}
+	CfgSpiFinishOwner(&save);
+	return ct;
+}
+
+/* Do two versions of an entry differ in nothing but the ciphertext? */
+static bool
+CfgEntrySameButCiphertext(TupleDesc desc, HeapTuple a, HeapTuple b)
+{
+	for (int k = 1; k <= ENTRY_NATTS; k++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, k - 1);
+		bool		n1,
+					n2;
+		Datum		x,
+					y;
+
+		if (k == ENTRY_CIPHERTEXT)
+			continue;
+		x = heap_getattr(a, k, desc, &n1);
+		y = heap_getattr(b, k, desc, &n2);
+		if (n1 != n2 || (!n1 && !datumIsEqual(x, y, att->attbyval, att->attlen)))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The value and ciphertext columns of an entry being written (secret:
+ * secret and not a tombstone).  A secret's value is encrypted into the
+ * ciphertext and replaced by the mask; the mask itself as the value of a
+ * row that already was secret keeps its ciphertext (so re-importing a
+ * masked export changes nothing), and is refused anywhere else.  Rows
+ * that are not secret have no ciphertext.
+ */
+static void
+CfgEntrySecret(TriggerData *td, TupleDesc desc, HeapTuple tup, bool secret,
+			   int32 env_id, int32 svc_id, const char *provider,
+			   Datum *value, Datum *ct, bool *value_null, bool *ct_null)
+{
+	bool		isnull;
+	Datum		v = heap_getattr(tup, ENTRY_VALUE, desc, &isnull);
+	Jsonb	   *j;
+	CfgPath    *path;
+
+	*value = v;
+	*value_null = isnull;
+	*ct = (Datum) 0;
+	*ct_null = true;
+	if (!secret)
+		return;
+	j = DatumGetJsonbP(v);
+	path = DatumGetCfgPathPP(heap_getattr(tup, ENTRY_PATH, desc, &isnull));
+	if (CfgSecretIsMask(j))
+	{
+		bytea	   *keep = NULL;
+
+		if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+		{
+			/*
+			 * The update of INSERT ... ON CONFLICT whose insert attempt just
+			 * encrypted a new value (the trigger masked excluded.value):
+			 * that ciphertext.  Otherwise the mask means "keep".
+			 */
+			keep = CfgPendingTake(env_id, svc_id, provider, path);
+			if (keep == NULL)
+			{
+				Datum		oldct = heap_getattr(td->tg_trigtuple, ENTRY_CIPHERTEXT, desc, &isnull);
+
+				if (!isnull)
+					keep = DatumGetByteaPCopy(oldct);
+			}
+		}
+		else
+			keep = CfgStoredCiphertext(env_id, svc_id, provider, path);
+		if (keep == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the mask cannot be stored as a secret value"),
+					 errdetail("\"********\" stands for the secret already stored at path \"%.*s\", and there is none to keep.",
+							   (int) CFGPATH_LEN(path), CFGPATH_DATA(path)),
+					 errhint("Give the secret's real value.")));
+		*ct = PointerGetDatum(keep);
+		*ct_null = false;
+		return;
+	}
+	*ct = PointerGetDatum(CfgSecretEncrypt(j, env_id, svc_id, provider,
+										   CFGPATH_DATA(path), CFGPATH_LEN(path)));
+	*ct_null = false;
+	*value = JsonbPGetDatum(CfgSecretMask());
+	*value_null = false;
+	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
+		CfgPendingSet(env_id, svc_id, provider, path, (bytea *) DatumGetPointer(*ct));
 }
 
 /* BEFORE INSERT OR UPDATE FOR EACH ROW on cfgmgr.entry */
@@ -349,9 +549,11 @@ cfgmgr_entry_before(PG_FUNCTION_ARGS)
 	CfgCatalog *cat;
 	CfgEnv	   *env;
 	CfgService *svc;
-	int			cols[3] = {ENTRY_CHANGESET, ENTRY_UPDATED_AT, ENTRY_UPDATED_BY};
-	Datum		vals[3];
-	bool		nulls[3] = {false, false, false};
+	int			cols[5] = {ENTRY_CHANGESET, ENTRY_UPDATED_AT, ENTRY_UPDATED_BY,
+	ENTRY_VALUE, ENTRY_CIPHERTEXT};
+	Datum		vals[5];
+	bool		nulls[5] = {false, false, false, false, false};
+	bool		secret;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event))
@@ -359,6 +561,14 @@ cfgmgr_entry_before(PG_FUNCTION_ARGS)
 	desc = RelationGetDescr(td->tg_relation);
 	CfgCheckEntryShape(desc);
 	tup = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+
+	/* cfgmgr.rotate_key() re-encrypting: nothing else may change */
+	if (cfg_secret_rotating && TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+	{
+		if (!CfgEntrySameButCiphertext(desc, td->tg_trigtuple, tup))
+			elog(ERROR, "cfgmgr.rotate_key() may change ciphertexts only");
+		return PointerGetDatum(tup);
+	}
 
 	env_id = DatumGetInt32(heap_getattr(tup, ENTRY_ENV_ID, desc, &isnull));
 	svc_id = DatumGetInt32(heap_getattr(tup, ENTRY_SERVICE_ID, desc, &isnull));
@@ -403,14 +613,21 @@ cfgmgr_entry_before(PG_FUNCTION_ARGS)
 	if (provider[0] != '\0')
 		CfgCheckProvider(cat, provider);
 
+	secret = DatumGetBool(heap_getattr(tup, ENTRY_SECRET, desc, &isnull)) &&
+		!DatumGetBool(heap_getattr(tup, ENTRY_TOMBSTONE, desc, &isnull));
 	{
 		CfgPath    *path = DatumGetCfgPathPP(heap_getattr(tup, ENTRY_PATH, desc, &isnull));
 		Datum		v = heap_getattr(tup, ENTRY_VALUE, desc, &isnull);
 
 		/* however the row is written: the caller must hold write there */
 		CfgAclRequire(CFG_PRIV_WRITE, env, svc, CFGPATH_DATA(path), CFGPATH_LEN(path));
-		/* the syntax of templates is checked as the value is written */
-		if (!isnull)
+
+		/*
+		 * The syntax of templates is checked as the value is written; not
+		 * in secrets, whose text a syntax error would quote (a secret is
+		 * stored as it is given).
+		 */
+		if (!isnull && !secret)
 			CfgTemplateCheckValue(DatumGetJsonbP(v), svc->name, CFGPATH_DATA(path),
 								  CFGPATH_LEN(path));
 	}
@@ -418,7 +635,9 @@ cfgmgr_entry_before(PG_FUNCTION_ARGS)
 	vals[0] = Int64GetDatum(CfgCurrentChangeset(NULL));
 	vals[1] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 	vals[2] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
-	tup = heap_modify_tuple_by_cols(tup, desc, 3, cols, vals, nulls);
+	CfgEntrySecret(td, desc, tup, secret, env_id, svc_id, provider, &vals[3], &vals[4],
+				   &nulls[3], &nulls[4]);
+	tup = heap_modify_tuple_by_cols(tup, desc, 5, cols, vals, nulls);
 	return PointerGetDatum(tup);
 }
 
@@ -431,10 +650,10 @@ cfgmgr_entry_history(PG_FUNCTION_ARGS)
 	HeapTuple	newtup = NULL,
 				oldtup = NULL,
 				keytup;
-	Oid			types[11] = {INT8OID, INT4OID, INT4OID, TEXTOID, TEXTOID, TEXTOID,
-	JSONBOID, JSONBOID, BOOLOID, TEXTOID, TEXTOID};
-	Datum		args[11];
-	char		nulls[11];
+	Oid			types[13] = {INT8OID, INT4OID, INT4OID, TEXTOID, TEXTOID, TEXTOID,
+	JSONBOID, JSONBOID, BOOLOID, TEXTOID, BYTEAOID, BYTEAOID, TEXTOID};
+	Datum		args[13];
+	char		nulls[13];
 	bool		isnull;
 	const char *op;
 	int			ret;
@@ -456,6 +675,11 @@ cfgmgr_entry_history(PG_FUNCTION_ARGS)
 		oldtup = td->tg_trigtuple;
 	keytup = newtup ? newtup : oldtup;
 	memset(nulls, ' ', sizeof(nulls));
+
+	/* cfgmgr.rotate_key() re-encrypting is no change of configuration */
+	if (cfg_secret_rotating && oldtup && newtup &&
+		CfgEntrySameButCiphertext(desc, oldtup, newtup))
+		return PointerGetDatum(NULL);
 
 	if (newtup == NULL)
 		op = "unset";
@@ -482,15 +706,26 @@ cfgmgr_entry_history(PG_FUNCTION_ARGS)
 	args[9] = newtup ? heap_getattr(newtup, ENTRY_MESSAGE, desc, &isnull) : (Datum) 0;
 	if (!newtup || isnull)
 		nulls[9] = 'n';
+	if (oldtup)
+		args[10] = heap_getattr(oldtup, ENTRY_CIPHERTEXT, desc, &isnull);
+	if (!oldtup || isnull)
+		nulls[10] = 'n';
+	if (newtup)
+		args[11] = heap_getattr(newtup, ENTRY_CIPHERTEXT, desc, &isnull);
+	if (!newtup || isnull)
+		nulls[11] = 'n';
 
-	args[10] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
+	/* the acting role, before the switch below */
+	args[12] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
 
+	/* bookkeeping, and the ciphertexts only the owner may write */
 	CfgSpiConnectOwner(&save);
 	ret = SPI_execute_plan(CfgKeepPlan(&plan_history,
 								   "INSERT INTO cfgmgr.change (changeset, env_id, service_id, path,"
-								   " provider, op, old_value, new_value, secret, message, actor)"
-								   " VALUES ($1, $2, $3, $4::cfgmgr.cfgpath, $5, $6, $7, $8, $9, $10, $11)",
-								   11, types),
+								   " provider, op, old_value, new_value, secret, message,"
+								   " old_ciphertext, new_ciphertext, actor)"
+								   " VALUES ($1, $2, $3, $4::cfgmgr.cfgpath, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+								   13, types),
 						   args, nulls, false, 0);
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "could not write history: %s", SPI_result_code_string(ret));
@@ -543,17 +778,6 @@ CfgWriteTarget(FunctionCallInfo fcinfo, int32 *env_id, int32 *svc_id, char **pro
 		CfgCheckProvider(cat, *provider);
 }
 
-static void
-CfgRefuseSecret(FunctionCallInfo fcinfo, int n)
-{
-	if (!PG_ARGISNULL(n) && PG_GETARG_BOOL(n))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("secret values are not supported yet"),
-				 errdetail("Secret values are stored only encrypted, and encryption is not available in this build."),
-				 errhint("Store the value without secret => true only if it is not sensitive.")));
-}
-
 /*
  * cfgmgr.set(env text, service text, path cfgpath, value jsonb,
  *			  provider text DEFAULT NULL, secret bool DEFAULT false,
@@ -566,11 +790,12 @@ cfgmgr_set(PG_FUNCTION_ARGS)
 				svc_id;
 	char	   *provider;
 	char	   *message;
-	Oid			types[6] = {INT4OID, INT4OID, TEXTOID, TEXTOID, JSONBOID, TEXTOID};
-	Datum		args[6];
-	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	Oid			types[7] = {INT4OID, INT4OID, TEXTOID, TEXTOID, JSONBOID, TEXTOID, BOOLOID};
+	Datum		args[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	int			ret;
 	int64		cs;
+	bool		secret;
 
 	CfgWriteTarget(fcinfo, &env_id, &svc_id, &provider, 4);
 	if (PG_ARGISNULL(2))
@@ -582,7 +807,7 @@ cfgmgr_set(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("value must not be null"),
 				 errhint("Use 'null'::jsonb to store a JSON null, or cfgmgr.unset() to remove a value.")));
-	CfgRefuseSecret(fcinfo, 5);
+	secret = !PG_ARGISNULL(5) && PG_GETARG_BOOL(5);
 	message = PG_ARGISNULL(6) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(6));
 
 	cs = CfgCurrentChangeset(message);
@@ -594,17 +819,23 @@ cfgmgr_set(PG_FUNCTION_ARGS)
 	args[4] = PG_GETARG_DATUM(3);
 	args[5] = message ? CStringGetTextDatum(message) : (Datum) 0;
 	nulls[5] = message ? ' ' : 'n';
+	args[6] = BoolGetDatum(secret);
 
+	/*
+	 * A secret's value goes in as given and is encrypted (and replaced by
+	 * the mask) by the BEFORE trigger; it travels as a parameter, so it is
+	 * in no statement text that a log could print.
+	 */
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	ret = SPI_execute_plan(CfgKeepPlan(&plan_upsert,
 								   "INSERT INTO cfgmgr.entry AS e (env_id, service_id, path, provider, value,"
 								   " tombstone, secret, message, changeset)"
-								   " VALUES ($1, $2, $3::cfgmgr.cfgpath, $4, $5, false, false, $6, 0)"
+								   " VALUES ($1, $2, $3::cfgmgr.cfgpath, $4, $5, false, $7, $6, 0)"
 								   " ON CONFLICT (env_id, service_id, path, provider) DO UPDATE"
-								   " SET value = excluded.value, tombstone = false, secret = false,"
+								   " SET value = excluded.value, tombstone = false, secret = excluded.secret,"
 								   " message = excluded.message",
-								   6, types),
+								   7, types),
 						   args, nulls, false, 0);
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "could not store value: %s", SPI_result_code_string(ret));
@@ -806,6 +1037,9 @@ CfgCheckDuplicates(FlatState *st)
 /*
  * cfgmgr.set_many(env text, service text, "values" jsonb,
  *				   provider text DEFAULT NULL, message text DEFAULT NULL) RETURNS bigint
+ *
+ * A path that holds a secret stays secret (the new value is encrypted; the
+ * mask keeps the secret as it is); new paths are not secret.
  */
 Datum
 cfgmgr_set_many(PG_FUNCTION_ARGS)
@@ -874,8 +1108,8 @@ cfgmgr_set_many(PG_FUNCTION_ARGS)
 								   " SELECT $1, $2, u.p::cfgmgr.cfgpath, $5, u.v, false, false, $6, 0"
 								   " FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(p, v)"
 								   " ON CONFLICT (env_id, service_id, path, provider) DO UPDATE"
-								   " SET value = excluded.value, tombstone = false, secret = false,"
-								   " message = excluded.message",
+								   " SET value = excluded.value, tombstone = false,"
+								   " secret = e.secret AND NOT e.tombstone, message = excluded.message",
 								   6, types),
 						   args, nulls, false, 0);
 	if (ret != SPI_OK_INSERT)

@@ -56,6 +56,7 @@ CfgGucInit(void)
 							 NULL, NULL, NULL);
 	CfgSchemaGucInit();			/* before the prefix is reserved */
 	CfgImportGucInit();
+	CfgSecretInit();
 	MarkGUCPrefixReserved("cfgmgr");
 }
 

@@ -373,6 +373,22 @@ extern void CfgWriteTarget(FunctionCallInfo fcinfo, int32 *env_id, int32 *svc_id
 						   char **provider, int provider_arg);
 
 /* ---------------------------------------------------------------------
+ * cfg_secret.c: encrypted secret values (doc/secrets.md).  A secret entry
+ * stores the mask in value and its real value only in ciphertext.
+ * ---------------------------------------------------------------------
+ */
+extern char *cfgmgr_key_file;
+extern bool cfg_secret_rotating;
+extern void CfgSecretInit(void);
+extern bytea *CfgSecretEncrypt(Jsonb *value, int32 env_id, int32 svc_id, const char *provider,
+							   const char *path, int pathlen);
+extern Jsonb *CfgSecretDecrypt(bytea *ct, int32 env_id, int32 svc_id, const char *provider,
+							   const char *path, int pathlen);
+extern Jsonb *CfgSecretMask(void);
+extern bool CfgSecretIsMask(Jsonb *v);
+extern bool CfgSecretKeyAvailable(void);
+
+/* ---------------------------------------------------------------------
  * cfg_import.c, cfg_yaml.c, cfg_jsonimport.c, cfg_export.c (cfg_yaml.h)
  * ---------------------------------------------------------------------
  */

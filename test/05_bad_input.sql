@@ -160,10 +160,11 @@ SELECT throws_ok(sql, '42704', NULL, fn || ' with provider => '''' raises 42704'
 SELECT is(cfgmgr.get('b5_e', 'b5_s', 'x'), '1'::jsonb, 'no refused call changed the stored value');
 
 -- ---------------------------------------------------------------------
--- not supported yet: secret => true (0A000); versions that do not exist (CM005)
+-- secret => true without a key (CM014); versions that do not exist (CM005)
 -- ---------------------------------------------------------------------
-SELECT throws_ok($$SELECT cfgmgr.set('b5_e', 'b5_s', 'pw', '"hunter2"', secret => true)$$, '0A000', NULL,
-	'set(secret => true) raises 0A000');
+SET LOCAL cfgmgr.key_file = '';
+SELECT throws_ok($$SELECT cfgmgr.set('b5_e', 'b5_s', 'pw', '"hunter2"', secret => true)$$, 'CM014', NULL,
+	'set(secret => true) without a key raises CM014');
 SELECT is((SELECT count(*)::int FROM cfgmgr.change WHERE path::text = 'pw'), 0,
 	'the refused secret was neither stored nor historied');
 SELECT throws_ok(sql, 'CM005', NULL, fn || '(as_of => <no such version>) raises CM005')

@@ -218,8 +218,12 @@ SELECT throws_ok($$SELECT * FROM cfgmgr.remediate('d30_prod', 'd30_stg', paths =
 SELECT throws_ok($$SELECT * FROM cfgmgr.remediate('d30_prod', NULL)$$, '22004', NULL, 'remediate: NULL environment');
 
 -- ---------------------------------------------------------------------
--- secrets (stored directly: cfgmgr.set(secret => true) needs encryption)
+-- secrets (stored directly: the entry trigger encrypts them with this key)
 -- ---------------------------------------------------------------------
+SELECT '/tmp/cfgmgr_d30_' || pg_backend_pid() || '.key' AS keyfile \gset
+SELECT format('COPY (SELECT encode(sha256(%L), %L)) TO %L', 'd30', 'hex', :'keyfile') \gexec
+SELECT format('COPY (SELECT 1) TO PROGRAM %L', 'chmod 600 ' || :'keyfile') \gexec
+SELECT set_config('cfgmgr.key_file', :'keyfile', true) IS NOT NULL AS ok \gset
 INSERT INTO cfgmgr.entry (env_id, service_id, path, value, secret, changeset)
 VALUES (cfgmgr.environment_id('d30_prod'), cfgmgr.service_id('d30_svc'), 'api.key', '"pr0d-s3cret"', true, 0),
 	   (cfgmgr.environment_id('d30_stg'), cfgmgr.service_id('d30_svc'), 'api.key', '"stg-s3cret"', true, 0),
@@ -228,12 +232,12 @@ VALUES (cfgmgr.environment_id('d30_prod'), cfgmgr.service_id('d30_svc'), 'api.ke
 SELECT results_eq(
 	$$SELECT path, kind, left_value, right_value FROM cfgmgr.drift('d30_prod', 'd30_stg', 'd30_svc')$$,
 	$$VALUES ('api.key'::text, 'changed'::text, '"pr0d-s3cret"'::jsonb, '"stg-s3cret"'::jsonb)$$,
-	'secrets are compared (equal ones are no drift); the owner sees them');
+	'secrets are compared in clear (equal ones are no drift); a superuser sees them');
 SELECT is((SELECT remediation FROM cfgmgr.drift('d30_prod', 'd30_stg', 'd30_svc')),
 	$$SELECT cfgmgr.set('d30_stg', 'd30_svc', 'api.key', cfgmgr.get('d30_prod', 'd30_svc', 'api.key'), secret => true);$$,
 	'the remediation copies a secret without spelling it out');
 CREATE ROLE d30_reader;
-SELECT cfgmgr.grant('d30_reader', 'read', 'd30_*', 'd30_svc') IS NOT NULL AS ok \gset
+SELECT cfgmgr.grant('d30_reader', 'read', 'd30_*') IS NOT NULL AS ok \gset
 SET LOCAL ROLE d30_reader;
 SELECT results_eq(
 	$$SELECT left_value, right_value, remediation LIKE '%s3cret%' FROM cfgmgr.drift('d30_prod', 'd30_stg', 'd30_svc')$$,
@@ -245,6 +249,7 @@ SET LOCAL ROLE d30_nobody;
 SELECT throws_ok($$SELECT * FROM cfgmgr.drift('d30_prod', 'd30_stg')$$, 'CM008', NULL,
 	'a role that may not read the configuration gets access denied');
 RESET ROLE;
+SELECT format('COPY (SELECT 1) TO PROGRAM %L', 'rm -f ' || :'keyfile') \gexec
 DELETE FROM cfgmgr.entry WHERE path OPERATOR(cfgmgr.<@) 'api' AND service_id = cfgmgr.service_id('d30_svc');
 
 -- ---------------------------------------------------------------------

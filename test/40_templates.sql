@@ -188,7 +188,11 @@ SELECT throws_like($$SET CONSTRAINTS ALL IMMEDIATE$$, '%provider "aws"%"${provid
 	'a target without the variable its configuration needs: refused at commit');
 ROLLBACK TO SAVEPOINT s;
 SET CONSTRAINTS ALL DEFERRED;
--- secrets (stored directly: set(secret => true) awaits encryption)
+-- secrets (stored directly: the entry trigger encrypts them with this key)
+SELECT '/tmp/cfgmgr_t40_' || pg_backend_pid() || '.key' AS keyfile \gset
+SELECT format('COPY (SELECT encode(sha256(%L), %L)) TO %L', 't40', 'hex', :'keyfile') \gexec
+SELECT format('COPY (SELECT 1) TO PROGRAM %L', 'chmod 600 ' || :'keyfile') \gexec
+SELECT set_config('cfgmgr.key_file', :'keyfile', false) IS NOT NULL AS ok \gset
 INSERT INTO cfgmgr.entry (env_id, service_id, path, value, secret, changeset)
 SELECT e.id, s.id, 'pw', '"hunter2"', true, 0 FROM cfgmgr.environment e, cfgmgr.service s
  WHERE e.name = 't40_base' AND s.name = 't40_svc';
@@ -197,6 +201,7 @@ SELECT throws_like($$SET CONSTRAINTS ALL IMMEDIATE$$, '%references a secret%',
 	'a plain value referencing a secret: refused');
 ROLLBACK TO SAVEPOINT s;
 SET CONSTRAINTS ALL DEFERRED;
+SELECT set_config('cfgmgr.key_file', :'keyfile', false) IS NOT NULL AS ok \gset
 INSERT INTO cfgmgr.entry (env_id, service_id, path, value, secret, changeset)
 SELECT e.id, s.id, p, v, true, 0 FROM cfgmgr.environment e, cfgmgr.service s,
 	(VALUES ('pw'::cfgmgr.cfgpath, '"hunter2"'::jsonb), ('dsn', '"user:${ref:pw}"')) x(p, v)
@@ -206,6 +211,8 @@ SELECT is(cfgmgr.get('t40_prod', 't40_svc', 'dsn'), '"user:hunter2"', '... and r
 SELECT throws_ok($$SELECT cfgmgr.render('${ref:pw}', 't40_prod', 't40_svc')$$, 'CM012', NULL,
 	'render() refuses secrets');
 ROLLBACK TO SAVEPOINT s;
+SELECT format('COPY (SELECT 1) TO PROGRAM %L', 'rm -f ' || :'keyfile') \gexec
+RESET cfgmgr.key_file;
 SET CONSTRAINTS ALL DEFERRED;
 -- a base template may use a label only its leaves have; each leaf must have it
 SELECT cfgmgr.set_labels('t40_stg', '{"zone": 1}') IS NULL AS ok \gset

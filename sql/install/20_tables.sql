@@ -103,7 +103,10 @@ CREATE SEQUENCE cfgmgr.changeset_commit_seq AS bigint;
 COMMENT ON TABLE cfgmgr.changeset IS 'one row per configuration-changing transaction';
 
 -- The stored values.  provider '' is the provider-neutral value; a tombstone
--- row (tombstone = true, value NULL) removes an inherited path.  The primary
+-- row (tombstone = true, value NULL) removes an inherited path.  A secret
+-- row keeps the mask "********" in value and its real value only encrypted
+-- in ciphertext (src/cfg_secret.c; nobody but cfgmgr_owner may read or
+-- write that column, 90_security.sql).  The primary
 -- key order makes each (environment, service) a contiguous, path-ordered
 -- range of the index.  No foreign keys on env_id/service_id: their row locks
 -- would serialize every writer on the environment row; the BEFORE trigger
@@ -121,8 +124,11 @@ CREATE TABLE cfgmgr.entry (
 	changeset			bigint NOT NULL,
 	updated_at			timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	updated_by			text NOT NULL DEFAULT pg_catalog.current_user(),
+	ciphertext			bytea,		-- the secret value, encrypted (secret rows only)
 	PRIMARY KEY (env_id, service_id, path, provider),
-	CONSTRAINT entry_tombstone_check CHECK ((value IS NULL) OPERATOR(pg_catalog.=) tombstone)
+	CONSTRAINT entry_tombstone_check CHECK ((value IS NULL) OPERATOR(pg_catalog.=) tombstone),
+	CONSTRAINT entry_ciphertext_check
+		CHECK ((ciphertext IS NOT NULL) OPERATOR(pg_catalog.=) (secret AND NOT tombstone))
 );
 COMMENT ON TABLE cfgmgr.entry IS 'stored configuration values (read through the cfgmgr.values view)';
 
@@ -143,7 +149,10 @@ CREATE TABLE cfgmgr.change (
 	secret				bool NOT NULL DEFAULT false,
 	message				text,
 	at					timestamptz NOT NULL DEFAULT pg_catalog.now(),
-	actor				text NOT NULL DEFAULT pg_catalog.current_user()
+	actor				text NOT NULL DEFAULT pg_catalog.current_user(),
+	-- a secret's values (old_value/new_value hold the mask), encrypted
+	old_ciphertext		bytea,
+	new_ciphertext		bytea
 );
 CREATE INDEX change_key ON cfgmgr.change (env_id, service_id, path, provider, changeset);
 CREATE INDEX change_changeset ON cfgmgr.change (changeset);

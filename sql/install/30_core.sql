@@ -41,8 +41,14 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION cfgmgr.refuse_change() IS 'refuses UPDATE, DELETE and TRUNCATE on append-only tables';
+-- cfgmgr.change: a C trigger refusing the same, but for the re-encryption of
+-- its ciphertext columns by cfgmgr.rotate_key() (src/cfg_secret.c), which
+-- no statement of a user can imitate.
+CREATE FUNCTION cfgmgr.change_append_only() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'cfgmgr_change_append_only' LANGUAGE C;
+COMMENT ON FUNCTION cfgmgr.change_append_only() IS 'refuses UPDATE and DELETE on cfgmgr.change (except the ciphertexts cfgmgr.rotate_key re-encrypts)';
 CREATE TRIGGER change_append_only BEFORE UPDATE OR DELETE ON cfgmgr.change
-	FOR EACH ROW EXECUTE FUNCTION cfgmgr.refuse_change();
+	FOR EACH ROW EXECUTE FUNCTION cfgmgr.change_append_only();
 CREATE TRIGGER change_no_truncate BEFORE TRUNCATE ON cfgmgr.change
 	FOR EACH STATEMENT EXECUTE FUNCTION cfgmgr.refuse_change();
 

@@ -28,15 +28,18 @@ REVOKE ALL ON cfgmgr.tag FROM PUBLIC;
 -- commit order (writers of a key wait for each other's row lock).  Plain
 -- SQL without SET so the planner inlines it and pushes the caller's filters
 -- on environment, service, path and provider into the index scan of the
--- history; every name is schema-qualified.
+-- history; every name is schema-qualified.  The last column is a secret's
+-- ciphertext then (value holds the mask): only cfgmgr_owner may read it, so
+-- the function is for code reading the history as that role.
 CREATE FUNCTION cfgmgr.entries_at(seq bigint)
 RETURNS TABLE(env_id int, service_id int, path cfgmgr.cfgpath, provider text, value jsonb,
-			  tombstone bool, secret bool, changeset bigint)
+			  tombstone bool, secret bool, changeset bigint, ciphertext bytea)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
 	SELECT h.env_id, h.service_id, h.path, h.provider, h.new_value,
-		   h.op OPERATOR(pg_catalog.=) 'block', h.secret, h.changeset
+		   h.op OPERATOR(pg_catalog.=) 'block', h.secret, h.changeset, h.new_ciphertext
 	  FROM (SELECT DISTINCT ON (h.env_id, h.service_id, h.path, h.provider)
-				   h.env_id, h.service_id, h.path, h.provider, h.op, h.new_value, h.secret, h.changeset
+				   h.env_id, h.service_id, h.path, h.provider, h.op, h.new_value, h.secret, h.changeset,
+				   h.new_ciphertext
 			  FROM cfgmgr.change h
 			  JOIN cfgmgr.changeset c ON c.id OPERATOR(pg_catalog.=) h.changeset
 			 WHERE c.commit_seq OPERATOR(pg_catalog.<=) $1
