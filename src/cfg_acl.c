@@ -762,17 +762,6 @@ cfgmgr_glob_name_match(PG_FUNCTION_ARGS)
 								text_to_cstring(PG_GETARG_TEXT_PP(1))));
 }
 
-/* The mask shown instead of a secret the reader may not see. */
-Jsonb *
-CfgSecretMask(void)
-{
-	JsonbValue	v;
-
-	v.type = jbvString;
-	v.val.string.val = "********";
-	v.val.string.len = 8;
-	return JsonbValueToJsonb(&v);
-}
 
 /*
  * How the current role may read (env, svc) through the result cache:

@@ -61,7 +61,7 @@ static SPIPlanPtr plan_annotations = NULL;
  */
 #define FETCH_SELECT \
 	"SELECT e.env_id, e.path::pg_catalog.text, e.provider OPERATOR(pg_catalog.<>) '', e.value," \
-	" e.tombstone, e.secret, e.changeset"
+	" e.tombstone, e.secret, e.changeset, e.ciphertext"
 #define FETCH_WHERE \
 	" WHERE e.env_id OPERATOR(pg_catalog.=) ANY ($1) AND e.service_id OPERATOR(pg_catalog.=) $2" \
 	" AND (e.provider OPERATOR(pg_catalog.=) '' OR e.provider OPERATOR(pg_catalog.=) $3)"
@@ -111,6 +111,54 @@ CfgAnnotationAdd(CfgAnnotations *ann, const char *path, const char *keyword, Jso
 		ann->env_specific = lappend(ann->env_specific, pstrdup(path));
 }
 
+/* A secret row's value in clear (CM014 without the key). */
+static Jsonb *
+CfgRowSecret(CfgResolved *res, CfgService *svc, CfgLayerRow *row)
+{
+	Jsonb	   *v;
+
+	if (row->ciphertext == NULL)
+		return CfgSecretMask();	/* cannot happen: the table's CHECK */
+	v = CfgSecretDecrypt(row->ciphertext, row->env_id, svc->id,
+						 row->provider_specific ? res->provider : CFG_NEUTRAL_PROVIDER,
+						 row->path, row->pathlen);
+	/* a secret may hold templates (referencing other secrets) */
+	if (!res->may_template)
+		res->may_template = CfgJsonbMayHaveTemplate(v);
+	return v;
+}
+
+/*
+ * The extension's own reads (commit-time validation): secrets in clear
+ * when the key is there; without it they stay masked, so that everything
+ * that is not a secret keeps working (a schema typing a secret as a
+ * string is then checked against the mask).
+ */
+static void
+CfgRevealInternal(CfgResolved *res, CfgService *svc)
+{
+	bool		key = false;
+	bool		checked = false;
+
+	for (int i = 0; i < res->nrows; i++)
+	{
+		CfgLayerRow *row = &res->rows[i];
+
+		if (!row->secret || row->tombstone || row->level < 0)
+			continue;
+		res->secret_rows = true;
+		if (!checked)
+		{
+			key = CfgSecretKeyAvailable();
+			checked = true;
+		}
+		if (key)
+			row->value = CfgRowSecret(res, svc, row);
+		else
+			row->masked = true;
+	}
+}
+
 /*
  * Access control of a read: every stored row that takes part in the answer
  * must be readable by the caller, or the whole read is refused (CM008): a
@@ -154,7 +202,10 @@ CfgCheckRows(CfgResolved *res, CfgService *svc, const char *path, int pathlen)
 			if (secret == NULL)
 				secret = CfgAclScopeOf(role, CFG_PRIV_READ_SECRET, res->chain[level], svc);
 			if (CfgAclScopeCovers(secret, row->path, row->pathlen))
+			{
 				res->secret_read = true;
+				row->value = CfgRowSecret(res, svc, row);
+			}
 			else
 			{
 				row->masked = true;
@@ -277,6 +328,12 @@ CfgFetchRows(CfgResolved *res, CfgService *svc, const char *path, int pathlen)
 			row->path = pnstrdup(VARDATA_ANY(p), row->pathlen);
 			v = SPI_getbinval(tup, desc, 4, &isnull);
 			row->value = isnull ? NULL : DatumGetJsonbPCopy(v);
+			if (row->secret && !row->tombstone)
+			{
+				/* the value column holds the mask; the value is this */
+				v = SPI_getbinval(tup, desc, 8, &isnull);
+				row->ciphertext = isnull ? NULL : DatumGetByteaPCopy(v);
+			}
 			MemoryContextSwitchTo(old);
 			if (row->value != NULL && !res->may_template)
 				res->may_template = CfgJsonbMayHaveTemplate(row->value);
@@ -307,7 +364,9 @@ CfgFetchRows(CfgResolved *res, CfgService *svc, const char *path, int pathlen)
 		}
 	}
 	CfgSpiFinishOwner(&save);
-	if (cfg_acl_internal == 0)
+	if (cfg_acl_internal > 0)
+		CfgRevealInternal(res, svc);
+	else
 	{
 		CfgCheckRows(res, svc, path, pathlen);
 		/* every read (with cfgmgr.audit_reads), every secret read in clear */

@@ -201,12 +201,16 @@ TplIsPath(const char *s, int len)
 	return label;
 }
 
+/* set while a secret's string is parsed: its text must not be quoted */
+static bool tpl_parsing_secret = false;
+
 static void
 TplSyntaxError(const char *where, const char *s, int len, int pos, const char *what)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_CFGMGR_INVALID_TEMPLATE),
 			 errmsg("invalid template in %s: %s at position %d", where, what, pos + 1),
+			 tpl_parsing_secret ? errdetail("The value is a secret; its text is not shown.") :
 			 errdetail("The string is \"%s\".",
 					   len > 200 ? psprintf("%.*s...", 200, s) : pnstrdup(s, len)),
 			 errhint("Placeholders are ${env.name}, ${env.<label>}, ${provider.name}, "
@@ -669,7 +673,16 @@ TplRenderString(CfgRenderCtx *ctx, const char *s, int len, const char *service,
 	out->val.string.len = len;
 	if (!CfgStringHasTemplate(s, len))
 		return false;
-	nparts = TplParse(s, len, where, &parts);
+	tpl_parsing_secret = secret;
+	PG_TRY();
+	{
+		nparts = TplParse(s, len, where, &parts);
+	}
+	PG_FINALLY();
+	{
+		tpl_parsing_secret = false;
+	}
+	PG_END_TRY();
 	initStringInfo(&buf);
 	for (int i = 0; i < nparts; i++)
 	{

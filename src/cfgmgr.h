@@ -151,7 +151,6 @@ extern void CfgAclDenied(int priv, const char *envname, const char *svcname,
 extern bool CfgAclChainAll(int priv, CfgEnv **chain, int nchain, CfgService *svc);
 extern bool CfgAclChainNone(int priv, CfgEnv **chain, int nchain, CfgService *svc);
 extern bool CfgAclMayGrant(const char *env_pattern, const char *svc_pattern, const char *prefix);
-extern Jsonb *CfgSecretMask(void);
 
 /* cfg_audit.c */
 extern bool cfgmgr_audit_reads;
@@ -216,6 +215,7 @@ typedef struct CfgLayerRow
 	bool		tombstone;
 	bool		secret;
 	bool		masked;			/* a secret the reader may not see: "********" */
+	struct varlena *ciphertext;	/* of a secret row: its value, encrypted */
 	int64		changeset;
 	int			seq;			/* position in application order */
 } CfgLayerRow;

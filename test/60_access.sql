@@ -5,7 +5,7 @@
 \set ON_ERROR_STOP 1
 \set QUIET 1
 BEGIN;
-SELECT plan(89);
+SELECT plan(101);
 
 SELECT cfgmgr.create_environment('a60_base') IS NOT NULL AS ok \gset
 SELECT cfgmgr.create_environment('a60_prod', 'a60_base') IS NOT NULL AS ok \gset
@@ -239,6 +239,48 @@ SELECT is(cfgmgr.get('a60_stg', 'a60_api', 'url'), '"https://stg"'::jsonb, 'admi
 SELECT lives_ok($$SELECT cfgmgr.set_labels('a60_stg', '{"tier": "2"}')$$, 'an admin of staging sets its labels');
 SELECT throws_ok($$SELECT cfgmgr.set_labels('a60_prod', '{"tier": "1"}')$$, 'CM008', NULL, '... not production''s');
 RESET ROLE;
+
+-- ---------------------------------------------------------------------
+-- secrets: masked without read_secret, in clear with it
+-- ---------------------------------------------------------------------
+SELECT '/tmp/cfgmgr_a60_' || pg_backend_pid() || '.key' AS keyfile \gset
+SELECT format('COPY (SELECT encode(sha256(%L), %L)) TO %L', 'a60', 'hex', :'keyfile') \gexec
+SELECT format('COPY (SELECT 1) TO PROGRAM %L', 'chmod 600 ' || :'keyfile') \gexec
+SELECT set_config('cfgmgr.key_file', :'keyfile', true) IS NOT NULL AS ok \gset
+SELECT cfgmgr.set('a60_prod', 'a60_billing', 'db.password', '"pr0d-pw"', secret => true) IS NOT NULL AS ok \gset
+SELECT cfgmgr.set('a60_prod', 'a60_billing', 'api.token', '"t0ken"', secret => true) IS NOT NULL AS ok \gset
+CREATE ROLE a60_sre;
+SELECT cfgmgr.grant('a60_sre', 'read', '*', 'a60_billing') IS NOT NULL AS ok \gset
+SELECT cfgmgr.grant('a60_sre', 'read_secret', 'a60_prod', 'a60_billing', 'db') IS NOT NULL AS ok \gset
+SELECT is(cfgmgr.get('a60_prod', 'a60_billing', 'db.password'), '"pr0d-pw"'::jsonb, 'a superuser reads a secret in clear');
+SET LOCAL ROLE a60_reader;
+SELECT is(cfgmgr.get('a60_prod', 'a60_billing', 'db.password'), '"********"'::jsonb,
+	'read without read_secret: the secret is masked (the superuser''s cached clear value is not served)');
+SELECT is(cfgmgr.resolve('a60_prod', 'a60_billing') #> '{api,token}', '"********"'::jsonb, '... in resolve too');
+SELECT is((SELECT value FROM cfgmgr."values" v WHERE v.environment = 'a60_prod' AND v.path OPERATOR(cfgmgr.=) 'db.password'),
+	'"********"'::jsonb, '... and in the values view');
+SELECT throws_ok($$SELECT ciphertext FROM cfgmgr.entry$$, '42501', NULL, 'the ciphertext column cannot be selected');
+RESET ROLE;
+SET LOCAL ROLE a60_sre;
+SELECT is(cfgmgr.get('a60_prod', 'a60_billing', 'db.password'), '"pr0d-pw"'::jsonb, 'read_secret on db: db.password in clear');
+SELECT is(cfgmgr.resolve('a60_prod', 'a60_billing') #> '{api,token}', '"********"'::jsonb,
+	'... api.token, outside the prefix, masked');
+SELECT is(cfgmgr.resolve('a60_prod', 'a60_billing') #> '{db,password}', '"pr0d-pw"'::jsonb,
+	'... while db.password in the same document is in clear');
+SELECT is(cfgmgr.get('a60_stg', 'a60_billing', 'db.host'), '"db.stg"'::jsonb,
+	'a document without secrets reads the same for a role reading some secrets');
+RESET ROLE;
+SELECT set_config('cfgmgr.key_file', '', true) IS NOT NULL AS ok \gset
+SET LOCAL ROLE a60_sre;
+SELECT throws_ok($$SELECT cfgmgr.get('a60_prod', 'a60_billing', 'db.password')$$, 'CM014', NULL,
+	'no key: reading a secret in clear is CM014');
+SELECT is(cfgmgr.get('a60_prod', 'a60_billing', 'db.host'), '"db.prod"'::jsonb, 'no key: other values still read');
+RESET ROLE;
+SET LOCAL ROLE a60_reader;
+SELECT is(cfgmgr.get('a60_prod', 'a60_billing', 'db.password'), '"********"'::jsonb,
+	'no key: a reader without read_secret still gets the mask');
+RESET ROLE;
+SELECT format('COPY (SELECT 1) TO PROGRAM %L', 'rm -f ' || :'keyfile') \gexec
 
 -- the ready-made groups
 GRANT cfgmgr_reader TO a60_evil;
