@@ -158,6 +158,39 @@ SELECT cfgmgr.drift_coverage('prod') AS "share of deployed keys that are declare
 \echo '### export_yaml: what prod itself stores for billing, as deterministic YAML for Git'
 SELECT cfgmgr.export_yaml('prod', 'billing', resolved => false) AS "prod/billing.yaml";
 
+\echo '### Secrets: stored encrypted (key file named by cfgmgr.key_file), the value column holds only the mask'
+SELECT set_config('cfgmgr.key_file', :'keyfile', false) IS NOT NULL AS key_set \gset
+SELECT cfgmgr.set('prod', 'billing', 'payments.api_key', '"sk_live_demo_0123456789"', secret => true) IS NOT NULL AS stored;
+SELECT path, value, secret FROM cfgmgr."values" WHERE environment = 'prod' AND service = 'billing' AND secret;
+
+\echo '### Access control: grafana reads everything (cfgmgr_reader) but sees the secret masked; sre may read it in clear'
+CREATE ROLE demo_grafana IN ROLE cfgmgr_reader;
+CREATE ROLE demo_sre;
+SELECT cfgmgr.grant('demo_sre', 'read', '*', 'billing') AS grant_id;
+SELECT cfgmgr.grant('demo_sre', 'read_secret', 'prod*', 'billing', 'payments') AS grant_id;
+SET ROLE demo_grafana;
+SELECT current_user, cfgmgr.get('prod', 'billing', 'payments.api_key') AS api_key, cfgmgr.get('prod', 'billing', 'db.host') AS db_host;
+RESET ROLE;
+SET ROLE demo_sre;
+SELECT current_user, cfgmgr.get('prod', 'billing', 'payments.api_key') AS api_key;
+RESET ROLE;
+
+\echo '### A CI role may write staging only: writing prod is refused with CM008, and reading the tables directly shows only its rows'
+CREATE ROLE demo_ci;
+SELECT cfgmgr.grant('demo_ci', 'write', 'staging', 'billing') AS grant_id;
+SET ROLE demo_ci;
+SELECT cfgmgr.set('staging', 'billing', 'features.new_checkout', 'true') IS NOT NULL AS staging_write;
+\set ON_ERROR_STOP 0
+SELECT cfgmgr.set('prod', 'billing', 'features.new_checkout', 'true');
+\set ON_ERROR_STOP 1
+SELECT environment, count(*) AS rows_visible FROM cfgmgr."values" GROUP BY environment ORDER BY 1;
+RESET ROLE;
+SELECT * FROM cfgmgr.grants WHERE NOT builtin ORDER BY id;
+
+\echo '### The audit log: every write, grant and secret read, hash-chained; verify_audit() checks the chain'
+SELECT id, op, environment, service, path, session_role, effective_role FROM cfgmgr.audit_log ORDER BY id DESC LIMIT 8;
+SELECT * FROM cfgmgr.verify_audit();
+
 \echo '### A missing key is an error with SQLSTATE CM005, not a silent NULL'
 \set VERBOSITY verbose
 \set ON_ERROR_STOP 0

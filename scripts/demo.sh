@@ -12,4 +12,7 @@ cfg_build_install
 cfg_cluster_start
 cfg_psql -c "CREATE EXTENSION cfgmgr"
 cfg_psql -v config="$(cat demo/config.json)" -f demo/load.sql
-cfg_psql -v billing_schema="$(cat demo/billing.schema.json)" -f demo/show.sql
+# the secrets' key: 32 random bytes readable by the server's user only
+keyfile=$CFG_TMP/demo.key
+cfg_as_pg sh -c "umask 077 && head -c 32 /dev/urandom > '$keyfile'"
+cfg_psql -v billing_schema="$(cat demo/billing.schema.json)" -v keyfile="$keyfile" -f demo/show.sql
