@@ -56,6 +56,7 @@ CfgGucInit(void)
 							 NULL, NULL, NULL);
 	CfgSchemaGucInit();			/* before the prefix is reserved */
 	CfgImportGucInit();
+	CfgAuditGucInit();
 	MarkGUCPrefixReserved("cfgmgr");
 }
 
@@ -65,5 +66,6 @@ _PG_init(void)
 	CfgGucInit();
 	CfgCacheInit();
 	CfgWriteInit();
+	CfgAuditInit();
 	CfgTemplateInit();
 }
