@@ -23,9 +23,9 @@
  * it fails with 40001 and retries.  The lock is taken once per transaction;
  * the head is then kept in memory (head_id, head_hash) and written back to
  * the head row once, just before commit (or PREPARE).  A subtransaction
- * abort may have removed records and released the row lock: the cache is
- * dropped and rebuilt from the head row plus the transaction's surviving
- * records on next use.
+ * abort removes its records and, if it took it, the row lock: the head
+ * state saved when the subtransaction started is restored (held or not,
+ * last id and hash), so the log itself is never read to find the head.
  *
  * Copyright (c) 2026, cfgmgr developers
  *
@@ -82,6 +82,25 @@ static int64 head_row_id = 0;	/* what the head row says */
 static bool appended = false;	/* this transaction appended records */
 static bool head_writing = false;	/* cfgmgr.audit_head_guard() lets it pass */
 
+/*
+ * The head state at the start of each open subtransaction, innermost last:
+ * an abort restores it exactly (its records are gone, and so is the row
+ * lock when the subtransaction took it).
+ */
+typedef struct AuditSaved
+{
+	SubTransactionId subid;
+	bool		held;
+	int64		id;
+	uint8		hash[AUDIT_HASH_LEN];
+	int64		row_id;
+	bool		appended;
+} AuditSaved;
+
+static AuditSaved *saved = NULL;
+static int	nsaved = 0;
+static int	maxsaved = 0;
+
 /* application_name@address: the address part, fetched once per backend */
 static char *client_addr = NULL;
 static bool client_addr_known = false;
@@ -89,7 +108,6 @@ static bool client_addr_known = false;
 static SPIPlanPtr plan_head = NULL;
 static SPIPlanPtr plan_head_create = NULL;
 static SPIPlanPtr plan_log_last = NULL;
-static SPIPlanPtr plan_own_last = NULL;
 static SPIPlanPtr plan_insert = NULL;
 static SPIPlanPtr plan_head_update = NULL;
 static SPIPlanPtr plan_client = NULL;
@@ -266,6 +284,7 @@ CfgAuditReset(void)
 	head_held = false;
 	appended = false;
 	head_writing = false;
+	nsaved = 0;
 }
 
 /*
@@ -334,33 +353,6 @@ CfgAuditLoadHead(void)
 	}
 	head_id = head_row_id;
 
-	/*
-	 * After a subtransaction abort: records this transaction appended
-	 * before it (and kept) are past the head row, which is only written at
-	 * commit.
-	 */
-	if (appended)
-	{
-		Datum		args[1];
-		Oid			types[1] = {INT8OID};
-
-		args[0] = Int64GetDatum(head_row_id);
-		ret = SPI_execute_plan(CfgKeepPlan(&plan_own_last,
-										   "SELECT l.id, l.hash FROM cfgmgr.audit_log l"
-										   " WHERE l.id OPERATOR(pg_catalog.>) $1 ORDER BY l.id DESC LIMIT 1",
-										   1, types),
-							   args, NULL, false, 1);
-		if (ret != SPI_OK_SELECT)
-			elog(ERROR, "could not read cfgmgr.audit_log: %s", SPI_result_code_string(ret));
-		if (SPI_processed == 1)
-		{
-			bytea	   *b;
-
-			head_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-			b = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-			memcpy(head_hash, VARDATA_ANY(b), AUDIT_HASH_LEN);
-		}
-	}
 	head_fxid = fxid;
 	head_held = true;
 }
@@ -421,14 +413,45 @@ static void
 CfgAuditSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
 						SubTransactionId parentSubid, void *arg)
 {
-	/*
-	 * Records of the subtransaction are gone, and so is the row lock if the
-	 * subtransaction took it: rebuild on next use.
-	 */
-	if (event == SUBXACT_EVENT_ABORT_SUB)
+	AuditSaved *sv;
+
+	switch (event)
 	{
-		head_held = false;
-		head_writing = false;
+		case SUBXACT_EVENT_START_SUB:
+			if (nsaved == maxsaved)
+			{
+				maxsaved = Max(16, maxsaved * 2);
+				saved = saved ? repalloc(saved, sizeof(AuditSaved) * maxsaved) :
+					MemoryContextAlloc(TopMemoryContext, sizeof(AuditSaved) * maxsaved);
+			}
+			sv = &saved[nsaved++];
+			sv->subid = mySubid;
+			sv->held = head_held;
+			sv->id = head_id;
+			memcpy(sv->hash, head_hash, AUDIT_HASH_LEN);
+			sv->row_id = head_row_id;
+			sv->appended = appended;
+			break;
+		case SUBXACT_EVENT_COMMIT_SUB:
+		case SUBXACT_EVENT_ABORT_SUB:
+			/* inner subtransactions end first, so it is the last entry */
+			while (nsaved > 0 && saved[nsaved - 1].subid != mySubid)
+				nsaved--;
+			if (nsaved == 0)
+				break;
+			sv = &saved[--nsaved];
+			if (event == SUBXACT_EVENT_ABORT_SUB)
+			{
+				head_held = sv->held;
+				head_id = sv->id;
+				memcpy(head_hash, sv->hash, AUDIT_HASH_LEN);
+				head_row_id = sv->row_id;
+				appended = sv->appended;
+				head_writing = false;
+			}
+			break;
+		default:
+			break;
 	}
 }
 
