@@ -46,7 +46,7 @@ endif
 FORCE:
 
 # The two commands of the README, and the other entry points.
-.PHONY: demo test bench bench-drift bench-templates coverage
+.PHONY: demo test bench bench-drift bench-templates bench-audit coverage
 demo:
 	bash scripts/demo.sh
 test:
@@ -57,5 +57,7 @@ bench-drift:
 	bash bench/drift.sh
 bench-templates:
 	bash bench/templates.sh
+bench-audit:
+	bash bench/audit.sh
 coverage:
 	bash scripts/test.sh --coverage
