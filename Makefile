@@ -46,7 +46,7 @@ endif
 FORCE:
 
 # The two commands of the README, and the other entry points.
-.PHONY: demo test bench bench-drift bench-templates bench-acl coverage
+.PHONY: demo test bench bench-drift bench-templates bench-acl bench-audit coverage
 demo:
 	bash scripts/demo.sh
 test:
@@ -59,5 +59,7 @@ bench-templates:
 	bash bench/templates.sh
 bench-acl:
 	bash bench/acl.sh
+bench-audit:
+	bash bench/audit.sh
 coverage:
 	bash scripts/test.sh --coverage

@@ -41,6 +41,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 
@@ -1015,6 +1016,21 @@ CfgImportRun(FunctionCallInfo fcinfo, const char *format, CfgDocReader reader)
 
 	changed = CfgImportApply(env_id, svc_id, provider, replace, message, &rows);
 	MemoryContextSwitchTo(old);
+
+	/* one audit record for the statement (the rows have theirs) */
+	{
+		StringInfoData detail;
+
+		initStringInfo(&detail);
+		appendStringInfoString(&detail, "{\"format\": ");
+		escape_json(&detail, format);
+		appendStringInfo(&detail, ", \"keys\": %d, \"changed\": " UINT64_FORMAT ", \"replace\": %s}",
+						 rows.n, changed, replace ? "true" : "false");
+		CfgAuditRecord("import", text_to_cstring(PG_GETARG_TEXT_PP(0)),
+					   text_to_cstring(PG_GETARG_TEXT_PP(1)), NULL,
+					   provider[0] == '\0' ? NULL : provider,
+					   DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(detail.data))));
+	}
 	MemoryContextDelete(cxt);
 
 	if (changed == 0)

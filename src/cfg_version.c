@@ -28,6 +28,7 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/resowner.h"
 #include "utils/timestamp.h"
@@ -624,6 +625,17 @@ cfgmgr_rollback(PG_FUNCTION_ARGS)
 			elog(ERROR, "could not roll back: %s", SPI_result_code_string(ret));
 	}
 	SPI_finish();
+
+	{
+		StringInfoData detail;
+
+		initStringInfo(&detail);
+		appendStringInfoString(&detail, "{\"to_version\": ");
+		escape_json(&detail, version);
+		appendStringInfo(&detail, ", \"to_changeset\": " INT64_FORMAT "}", v.changeset);
+		CfgAuditRecord("rollback", env->name, svc ? svc->name : NULL, NULL, NULL,
+					   DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(detail.data))));
+	}
 	PG_RETURN_INT64(cs);
 }
 

@@ -278,6 +278,19 @@ CfgCurrentChangeset(const char *message)
 	return cur_changeset;
 }
 
+/*
+ * The current transaction's changeset if it has one, else 0 (never creates
+ * one: the audit log asks this for reads too).
+ */
+int64
+CfgChangesetIfAny(void)
+{
+	if (cur_changeset != 0 &&
+		FullTransactionIdEquals(GetTopFullTransactionIdIfAny(), cur_fxid))
+		return cur_changeset;
+	return 0;
+}
+
 /* Own writes of values: our caches must not serve what was read before them. */
 void
 CfgNoteWrite(void)

@@ -57,6 +57,7 @@ CfgGucInit(void)
 	CfgSchemaGucInit();			/* before the prefix is reserved */
 	CfgImportGucInit();
 	CfgSecretInit();
+	CfgAuditGucInit();
 	MarkGUCPrefixReserved("cfgmgr");
 }
 
@@ -66,5 +67,6 @@ _PG_init(void)
 	CfgGucInit();
 	CfgCacheInit();
 	CfgWriteInit();
+	CfgAuditInit();
 	CfgTemplateInit();
 }

@@ -152,10 +152,6 @@ extern bool CfgAclChainAll(int priv, CfgEnv **chain, int nchain, CfgService *svc
 extern bool CfgAclChainNone(int priv, CfgEnv **chain, int nchain, CfgService *svc);
 extern bool CfgAclMayGrant(const char *env_pattern, const char *svc_pattern, const char *prefix);
 
-/* cfg_audit.c */
-extern bool cfgmgr_audit_reads;
-extern void CfgAuditRecord(const char *op, const char *env, const char *service,
-						   const char *path, const char *provider, Jsonb *detail);
 extern char CfgAclReadMode(const char *envname, const char *svcname);
 
 /* ---------------------------------------------------------------------
@@ -368,6 +364,7 @@ extern Jsonb *CfgRenderValue(CfgRenderCtx *ctx, const char *service, const char 
  */
 extern void CfgWriteInit(void);
 extern int64 CfgCurrentChangeset(const char *message);
+extern int64 CfgChangesetIfAny(void);
 extern void CfgNoteWrite(void);
 extern void CfgWriteTarget(FunctionCallInfo fcinfo, int32 *env_id, int32 *svc_id,
 						   char **provider, int provider_arg);
@@ -387,6 +384,21 @@ extern Jsonb *CfgSecretDecrypt(bytea *ct, int32 env_id, int32 svc_id, const char
 extern Jsonb *CfgSecretMask(void);
 extern bool CfgSecretIsMask(Jsonb *v);
 extern bool CfgSecretKeyAvailable(void);
+
+/* ---------------------------------------------------------------------
+ * cfg_audit.c: the hash-chained audit log.  CfgAuditRecord appends one
+ * record to cfgmgr.audit_log in the current transaction (as the owner
+ * role; the actor is the caller's session_user and current_user).  detail
+ * must never hold a secret value.  Writes of the audited tables are
+ * recorded by the trigger cfgmgr.audit_row(); statement-level operations
+ * (import, rollback, and later approvals) and reads call it directly.
+ * ---------------------------------------------------------------------
+ */
+extern bool cfgmgr_audit_reads;
+extern void CfgAuditGucInit(void);
+extern void CfgAuditInit(void);
+extern void CfgAuditRecord(const char *op, const char *env, const char *service,
+						   const char *path, const char *provider, Jsonb *detail);
 
 /* ---------------------------------------------------------------------
  * cfg_import.c, cfg_yaml.c, cfg_jsonimport.c, cfg_export.c (cfg_yaml.h)
