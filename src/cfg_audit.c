@@ -974,16 +974,6 @@ CfgAuditTableRow(const AuditTable *t, TriggerData *td)
 	}
 }
 
-/* Column numbers of cfgmgr.entry (1-based, as created; see cfg_write.c) */
-#define ENTRY_ENV_ID		1
-#define ENTRY_SERVICE_ID	2
-#define ENTRY_PATH			3
-#define ENTRY_PROVIDER		4
-#define ENTRY_VALUE			5
-#define ENTRY_TOMBSTONE		6
-#define ENTRY_SECRET		7
-#define ENTRY_NATTS			11
-
 /*
  * A change of cfgmgr.entry: op set, block or unset (as in history).  The
  * detail says whether the entry is secret and, only when neither version
@@ -1012,6 +1002,9 @@ CfgAuditEntryRow(TriggerData *td)
 
 	if (desc->natts != ENTRY_NATTS)
 		elog(ERROR, "cfgmgr.entry has an unexpected shape");
+	/* cfgmgr.rotate_key() re-encrypting is one event, recorded by it */
+	if (cfg_secret_rotating)
+		return;
 	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
 		newtup = td->tg_trigtuple;
 	else if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))

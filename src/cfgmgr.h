@@ -21,6 +21,21 @@
 extern int	cfgmgr_cache_size;
 extern bool cfgmgr_cache_enabled;
 
+/* Column numbers of cfgmgr.entry (1-based, as created in 20_tables.sql) */
+#define ENTRY_ENV_ID		1
+#define ENTRY_SERVICE_ID	2
+#define ENTRY_PATH			3
+#define ENTRY_PROVIDER		4
+#define ENTRY_VALUE			5
+#define ENTRY_TOMBSTONE		6
+#define ENTRY_SECRET		7
+#define ENTRY_MESSAGE		8
+#define ENTRY_CHANGESET		9
+#define ENTRY_UPDATED_AT	10
+#define ENTRY_UPDATED_BY	11
+#define ENTRY_CIPHERTEXT	12
+#define ENTRY_NATTS			12
+
 /* Name of the provider-neutral qualifier as stored in cfgmgr.entry.provider */
 #define CFG_NEUTRAL_PROVIDER ""
 
