@@ -95,6 +95,8 @@ typedef struct AuditSaved
 	uint8		hash[AUDIT_HASH_LEN];
 	int64		row_id;
 	bool		appended;
+	int			npending;
+	int			nwritten;
 } AuditSaved;
 
 static AuditSaved *saved = NULL;
@@ -133,6 +135,26 @@ typedef struct AuditRec
 	const char *provider;
 	const char *detail;			/* jsonb as text (JsonbToCString) */
 } AuditRec;
+
+/*
+ * Records of this transaction, in order.  They are written (numbered,
+ * chained and inserted) at pre-commit, so the chain head is locked only
+ * while the transaction commits, not from its first audited change on:
+ * audited transactions run concurrently and serialize only their commits.
+ * cfgmgr.audit_flush() writes them earlier.  pending[0 .. nwritten) are
+ * written, pending[nwritten .. npending) wait; a subtransaction abort
+ * restores both counts (its records, and the rows it wrote, are gone).
+ */
+typedef struct AuditPending
+{
+	AuditRec	r;				/* id and client filled when written */
+	Jsonb	   *detail;
+} AuditPending;
+
+static AuditPending *pending = NULL;	/* in TopTransactionContext */
+static int	npending = 0;
+static int	maxpending = 0;
+static int	nwritten = 0;
 
 /* ---------------------------------------------------------------------
  * Canonical form and hash
@@ -285,6 +307,8 @@ CfgAuditReset(void)
 	appended = false;
 	head_writing = false;
 	nsaved = 0;
+	pending = NULL;				/* gone with TopTransactionContext */
+	npending = maxpending = nwritten = 0;
 }
 
 /*
@@ -387,6 +411,8 @@ CfgAuditFlushHead(void)
 	PopActiveSnapshot();
 }
 
+static void CfgAuditWritePending(void);
+
 static void
 CfgAuditXactCallback(XactEvent event, void *arg)
 {
@@ -394,6 +420,8 @@ CfgAuditXactCallback(XactEvent event, void *arg)
 	{
 		case XACT_EVENT_PRE_COMMIT:
 		case XACT_EVENT_PRE_PREPARE:
+			if (nwritten < npending)
+				CfgAuditWritePending();
 			if (appended)
 				CfgAuditFlushHead();
 			break;
@@ -431,6 +459,8 @@ CfgAuditSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
 			memcpy(sv->hash, head_hash, AUDIT_HASH_LEN);
 			sv->row_id = head_row_id;
 			sv->appended = appended;
+			sv->npending = npending;
+			sv->nwritten = nwritten;
 			break;
 		case SUBXACT_EVENT_COMMIT_SUB:
 		case SUBXACT_EVENT_ABORT_SUB:
@@ -447,6 +477,8 @@ CfgAuditSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
 				memcpy(head_hash, sv->hash, AUDIT_HASH_LEN);
 				head_row_id = sv->row_id;
 				appended = sv->appended;
+				npending = sv->npending;
+				nwritten = sv->nwritten;
 				head_writing = false;
 			}
 			break;
@@ -512,76 +544,129 @@ CfgAuditClient(void)
  * Append a record to the audit log, in the current transaction.  op names
  * the operation; env, service, path, provider may be NULL; detail is a
  * jsonb object (or NULL) and must never hold a secret value.  The actor is
- * the caller's session_user and current_user, taken before the switch to
- * the owner role.
+ * the caller's session_user and current_user, taken now.  The record is
+ * written at pre-commit (or by cfgmgr.audit_flush()).
  */
 void
 CfgAuditRecord(const char *op, const char *env, const char *service,
 			   const char *path, const char *provider, Jsonb *detail)
 {
-	AuditRec	r;
+	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+	AuditPending *p;
+
+	if (npending == maxpending)
+	{
+		maxpending = Max(16, maxpending * 2);
+		pending = pending ? repalloc(pending, sizeof(AuditPending) * maxpending) :
+			palloc(sizeof(AuditPending) * maxpending);
+	}
+	p = &pending[npending];
+	memset(p, 0, sizeof(*p));
+	p->r.session_role = GetUserNameFromId(GetSessionUserId(), false);
+	p->r.effective_role = GetUserNameFromId(GetUserId(), false);
+	p->r.changeset = CfgChangesetIfAny();
+	p->r.has_changeset = p->r.changeset != 0;
+	p->r.at = GetCurrentTimestamp();
+	p->r.op = pstrdup(op);
+	p->r.environment = env ? pstrdup(env) : NULL;
+	p->r.service = service ? pstrdup(service) : NULL;
+	p->r.path = path ? pstrdup(path) : NULL;
+	p->r.provider = provider ? pstrdup(provider) : NULL;
+	if (detail)
+	{
+		p->detail = palloc(VARSIZE(detail));
+		memcpy(p->detail, detail, VARSIZE(detail));
+		p->r.detail = JsonbToCString(NULL, &p->detail->root, VARSIZE(p->detail));
+	}
+	MemoryContextSwitchTo(old);
+	npending++;
+}
+
+/*
+ * Write the waiting records: lock the chain head (held until the
+ * transaction ends), number, chain and insert them.  The caller has a
+ * snapshot.
+ */
+static void
+CfgAuditWritePending(void)
+{
 	CfgUserSave save;
-	uint8		hash[AUDIT_HASH_LEN];
 	Datum		args[14];
 	char		nulls[14];
 	Oid			types[14] = {INT8OID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, INT8OID,
 		TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID, BYTEAOID, BYTEAOID};
 	int			ret;
+	bool		pushed = !ActiveSnapshotSet();
 
-	memset(&r, 0, sizeof(r));
-	r.session_role = GetUserNameFromId(GetSessionUserId(), false);
-	r.effective_role = GetUserNameFromId(GetUserId(), false);
-	r.changeset = CfgChangesetIfAny();
-	r.has_changeset = r.changeset != 0;
-	r.op = op;
-	r.environment = env;
-	r.service = service;
-	r.path = path;
-	r.provider = provider;
-	r.detail = detail ? JsonbToCString(NULL, &detail->root, VARSIZE(detail)) : NULL;
-
+	if (pushed)
+		PushActiveSnapshot(GetTransactionSnapshot());
 	CfgSpiConnectOwner(&save);
-	r.client = CfgAuditClient();
 	CfgAuditLoadHead();
-	r.id = head_id + 1;
-	r.at = GetCurrentTimestamp();
-	CfgAuditHash(head_hash, &r, hash);
+	while (nwritten < npending)
+	{
+		AuditRec   *r = &pending[nwritten].r;
+		uint8		hash[AUDIT_HASH_LEN];
 
-	memset(nulls, ' ', sizeof(nulls));
-	args[0] = Int64GetDatum(r.id);
-	args[1] = TimestampTzGetDatum(r.at);
-	args[2] = CStringGetTextDatum(r.session_role);
-	args[3] = CStringGetTextDatum(r.effective_role);
-	args[4] = CStringGetTextDatum(r.client);
-	args[5] = Int64GetDatum(r.changeset);
-	nulls[5] = r.has_changeset ? ' ' : 'n';
+		r->client = CfgAuditClient();
+		r->id = head_id + 1;
+		CfgAuditHash(head_hash, r, hash);
+
+		memset(nulls, ' ', sizeof(nulls));
+		args[0] = Int64GetDatum(r->id);
+		args[1] = TimestampTzGetDatum(r->at);
+		args[2] = CStringGetTextDatum(r->session_role);
+		args[3] = CStringGetTextDatum(r->effective_role);
+		args[4] = CStringGetTextDatum(r->client);
+		args[5] = Int64GetDatum(r->changeset);
+		nulls[5] = r->has_changeset ? ' ' : 'n';
 #define AUDIT_TEXT_ARG(i, s) \
 	do { if (s) args[i] = CStringGetTextDatum(s); else nulls[i] = 'n'; } while (0)
-	AUDIT_TEXT_ARG(6, r.op);
-	AUDIT_TEXT_ARG(7, r.environment);
-	AUDIT_TEXT_ARG(8, r.service);
-	AUDIT_TEXT_ARG(9, r.path);
-	AUDIT_TEXT_ARG(10, r.provider);
+		AUDIT_TEXT_ARG(6, r->op);
+		AUDIT_TEXT_ARG(7, r->environment);
+		AUDIT_TEXT_ARG(8, r->service);
+		AUDIT_TEXT_ARG(9, r->path);
+		AUDIT_TEXT_ARG(10, r->provider);
 #undef AUDIT_TEXT_ARG
-	if (detail)
-		args[11] = JsonbPGetDatum(detail);
-	else
-		nulls[11] = 'n';
-	args[12] = PointerGetDatum(CfgHashBytea(head_hash));
-	args[13] = PointerGetDatum(CfgHashBytea(hash));
+		if (pending[nwritten].detail)
+			args[11] = JsonbPGetDatum(pending[nwritten].detail);
+		else
+			nulls[11] = 'n';
+		args[12] = PointerGetDatum(CfgHashBytea(head_hash));
+		args[13] = PointerGetDatum(CfgHashBytea(hash));
 
-	ret = SPI_execute_plan(CfgKeepPlan(&plan_insert,
-									   "INSERT INTO cfgmgr.audit_log (id, at, session_role, effective_role, client,"
-									   " changeset, op, environment, service, path, provider, detail, prev_hash, hash)"
-									   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-									   14, types),
-						   args, nulls, false, 0);
-	if (ret != SPI_OK_INSERT || SPI_processed != 1)
-		elog(ERROR, "could not write the audit log: %s", SPI_result_code_string(ret));
-	head_id = r.id;
-	memcpy(head_hash, hash, AUDIT_HASH_LEN);
-	appended = true;
+		ret = SPI_execute_plan(CfgKeepPlan(&plan_insert,
+										   "INSERT INTO cfgmgr.audit_log (id, at, session_role, effective_role, client,"
+										   " changeset, op, environment, service, path, provider, detail, prev_hash, hash)"
+										   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+										   14, types),
+							   args, nulls, false, 0);
+		if (ret != SPI_OK_INSERT || SPI_processed != 1)
+			elog(ERROR, "could not write the audit log: %s", SPI_result_code_string(ret));
+		head_id = r->id;
+		memcpy(head_hash, hash, AUDIT_HASH_LEN);
+		appended = true;
+		nwritten++;
+	}
 	CfgSpiFinishOwner(&save);
+	if (pushed)
+		PopActiveSnapshot();
+}
+
+/*
+ * cfgmgr.audit_flush() RETURNS bigint: writes this transaction's waiting
+ * audit records now (they are written at commit otherwise), so that the
+ * transaction can read them back; the chain head stays locked until the
+ * transaction ends.  Returns how many were written.
+ */
+PG_FUNCTION_INFO_V1(cfgmgr_audit_flush);
+Datum
+cfgmgr_audit_flush(PG_FUNCTION_ARGS)
+{
+	int			before = nwritten;
+
+	if (nwritten < npending)
+		CfgAuditWritePending();
+	PG_RETURN_INT64(nwritten - before);
 }
 
 /* ---------------------------------------------------------------------

@@ -26,6 +26,7 @@ CREATE FUNCTION pg_temp.new_ops() RETURNS text[] LANGUAGE plpgsql AS $$
 DECLARE
 	r text[];
 BEGIN
+	PERFORM cfgmgr.audit_flush();	-- records are written at commit otherwise
 	SELECT array_agg(concat_ws(' ', l.op, l.environment, l.service, l.path, l.provider) ORDER BY l.id) INTO r
 	  FROM cfgmgr.audit_log l WHERE l.id > (SELECT id FROM a50_mark);
 	UPDATE a50_mark SET id = (SELECT coalesce(max(id), 0) FROM cfgmgr.audit_log);
@@ -33,7 +34,7 @@ BEGIN
 END $$;
 -- the last record
 CREATE FUNCTION pg_temp.last() RETURNS cfgmgr.audit_log LANGUAGE sql AS
-$$ SELECT * FROM cfgmgr.audit_log ORDER BY id DESC LIMIT 1 $$;
+$$ SELECT cfgmgr.audit_flush(); SELECT * FROM cfgmgr.audit_log ORDER BY id DESC LIMIT 1 $$;
 
 -- The canonical form of doc/audit.md, written independently in SQL
 CREATE FUNCTION pg_temp.f_int(v bigint) RETURNS bytea LANGUAGE sql AS
@@ -50,7 +51,7 @@ CREATE FUNCTION pg_temp.canon(l cfgmgr.audit_log) RETURNS bytea LANGUAGE sql AS 
 		|| pg_temp.f_text(l.detail::text) $$;
 -- verify_audit as one "ok first_bad_id" string
 CREATE FUNCTION pg_temp.v() RETURNS text LANGUAGE sql AS
-$$ SELECT ok || ' ' || coalesce(first_bad_id::text, '-') FROM cfgmgr.verify_audit() $$;
+$$ SELECT cfgmgr.audit_flush(); SELECT ok || ' ' || coalesce(first_bad_id::text, '-') FROM cfgmgr.verify_audit() $$;
 
 CREATE ROLE regress_a50_admin NOLOGIN;
 CREATE ROLE regress_a50_team NOLOGIN;
@@ -167,6 +168,10 @@ SELECT is(pg_temp.new_ops(), '{"set a50_base a50_svc direct.key"}', 'a direct IN
 -- =====================================================================
 -- Secrets never reach the log
 -- =====================================================================
+SELECT '/tmp/cfgmgr_a50_' || pg_backend_pid() || '.key' AS keyfile \gset
+SELECT format('COPY (SELECT encode(sha256(%L), %L)) TO %L', 'a50', 'hex', :'keyfile') \gexec
+SELECT format('COPY (SELECT 1) TO PROGRAM %L', 'chmod 600 ' || :'keyfile') \gexec
+SELECT set_config('cfgmgr.key_file', :'keyfile', true) IS NOT NULL AS ok \gset
 INSERT INTO cfgmgr.entry (env_id, service_id, path, value, secret, changeset)
 VALUES (cfgmgr.environment_id('a50_base'), cfgmgr.service_id('a50_svc'), 'db.password', '"hunter2-a50-secret"', true, 0);
 UPDATE cfgmgr.entry SET value = '"hunter3-a50-secret"'
@@ -367,6 +372,7 @@ SET ROLE regress_a50_admin;
 SELECT throws_ok($$SET cfgmgr.audit_reads = on$$, '42501', NULL, 'only a superuser sets cfgmgr.audit_reads');
 RESET ROLE;
 
+SELECT format('COPY (SELECT 1) TO PROGRAM %L', 'rm -f ' || :'keyfile') \gexec
 SELECT * FROM finish();
 ROLLBACK;
 

@@ -106,6 +106,12 @@ RETURNS TABLE(ok bool, first_bad_id bigint, checked bigint)
 COMMENT ON FUNCTION cfgmgr.verify_audit(bigint, bytea) IS
 	'recomputes the hash chain of cfgmgr.audit_log; with an anchor (id and hash saved earlier by cfgmgr.audit_anchor()) also checks that row; global admins only';
 
+CREATE FUNCTION cfgmgr.audit_flush()
+RETURNS bigint
+	AS 'MODULE_PATHNAME', 'cfgmgr_audit_flush' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION cfgmgr.audit_flush() IS
+	'writes this transaction''s audit records now instead of at commit (to read them back); the chain head then stays locked until the transaction ends';
+
 CREATE FUNCTION cfgmgr.audit_anchor(OUT id bigint, OUT hash bytea)
 RETURNS record
 	AS 'MODULE_PATHNAME', 'cfgmgr_audit_anchor' LANGUAGE C VOLATILE PARALLEL RESTRICTED;
