@@ -5,7 +5,7 @@
 \set ON_ERROR_STOP 1
 \set QUIET 1
 BEGIN;
-SELECT plan(101);
+SELECT plan(113);
 
 SELECT cfgmgr.create_environment('a60_base') IS NOT NULL AS ok \gset
 SELECT cfgmgr.create_environment('a60_prod', 'a60_base') IS NOT NULL AS ok \gset
@@ -281,6 +281,55 @@ SELECT is(cfgmgr.get('a60_prod', 'a60_billing', 'db.password'), '"********"'::js
 	'no key: a reader without read_secret still gets the mask');
 RESET ROLE;
 SELECT format('COPY (SELECT 1) TO PROGRAM %L', 'rm -f ' || :'keyfile') \gexec
+
+-- ---------------------------------------------------------------------
+-- bad input to grant and revoke
+-- ---------------------------------------------------------------------
+SELECT throws_ok($$SELECT cfgmgr.grant('a60_no_such_role', 'read')$$, '42704', 'role "a60_no_such_role" does not exist',
+	'grant to an unknown role');
+SELECT throws_ok($$SELECT cfgmgr.grant('a60_reader', 'superpower')$$, '22023', 'unknown privilege "superpower"',
+	'grant of an unknown privilege');
+SELECT throws_ok($$SELECT cfgmgr.grant('a60_reader', 'read', 'prod;drop')$$, '22023', NULL,
+	'an environment pattern with other characters');
+SELECT throws_ok($$SELECT cfgmgr.grant('a60_reader', 'read', '*', repeat('s', 64))$$, '22023', NULL,
+	'a service pattern longer than 63 bytes');
+SELECT throws_ok($$SELECT cfgmgr.grant(NULL, 'read')$$, '22004', NULL, 'a NULL role');
+SELECT throws_ok($$SELECT cfgmgr.grant('a60_reader', 'read', NULL)$$, '22004', NULL, 'a NULL pattern');
+SELECT throws_ok($$SELECT cfgmgr.grant('a60_reader', 'read', '*', '*', 'db..x')$$, '22P02', NULL, 'an invalid path prefix');
+SELECT throws_ok($$SELECT cfgmgr.revoke('a60_no_such_role', 'read')$$, '42704', NULL, 'revoke from an unknown role');
+SELECT throws_ok($$SELECT cfgmgr.require('fly', 'a60_prod', 'a60_billing')$$, '22023', NULL, 'require of an unknown privilege');
+
+-- ---------------------------------------------------------------------
+-- a ciphertext moved to another path does not decrypt
+-- ---------------------------------------------------------------------
+SELECT format('COPY (SELECT encode(sha256(%L), %L)) TO %L', 'a60', 'hex', :'keyfile') \gexec
+SELECT format('COPY (SELECT 1) TO PROGRAM %L', 'chmod 600 ' || :'keyfile') \gexec
+SELECT set_config('cfgmgr.key_file', :'keyfile', true) IS NOT NULL AS ok \gset
+SET LOCAL session_replication_role = replica;
+UPDATE cfgmgr.entry e SET ciphertext = (SELECT o.ciphertext FROM cfgmgr.entry o
+	WHERE o.env_id = e.env_id AND o.service_id = e.service_id AND o.path OPERATOR(cfgmgr.=) 'api.token')
+ WHERE e.env_id = cfgmgr.environment_id('a60_prod') AND e.path OPERATOR(cfgmgr.=) 'db.password';
+SET LOCAL session_replication_role = origin;
+SET LOCAL cfgmgr.cache = off;	-- replica mode skipped the invalidation trigger too
+SELECT throws_ok($$SELECT cfgmgr.get('a60_prod', 'a60_billing', 'db.password')$$, 'XX001', NULL,
+	'a ciphertext copied from another path fails authentication (it is bound to its path)');
+SELECT throws_like($$SELECT cfgmgr.resolve('a60_prod', 'a60_billing')$$, '%db.password%',
+	'... in resolve too, naming the path and not the value');
+SELECT format('COPY (SELECT 1) TO PROGRAM %L', 'rm -f ' || :'keyfile') \gexec
+
+-- ---------------------------------------------------------------------
+-- an empty search_path (as logical replication workers run triggers)
+-- ---------------------------------------------------------------------
+SET LOCAL search_path = '';
+SELECT cfgmgr.set('a60_stg', 'a60_billing', 'repl.check', '1') IS NOT NULL AS ok \gset
+INSERT INTO cfgmgr.entry (env_id, service_id, path, value, changeset)
+VALUES (cfgmgr.environment_id('a60_stg'), cfgmgr.service_id('a60_billing'), 'repl.direct', '2', 0);
+SELECT cfgmgr.resolve('a60_stg', 'a60_billing') -> 'repl' AS empty_path_repl \gset
+SET CONSTRAINTS ALL IMMEDIATE;
+SET CONSTRAINTS ALL DEFERRED;
+RESET search_path;
+SELECT is(:'empty_path_repl'::jsonb, '{"check": 1, "direct": 2}'::jsonb,
+	'with an empty search_path, writes (triggers, commit-time checks) and reads work');
 
 -- the ready-made groups
 GRANT cfgmgr_reader TO a60_evil;
