@@ -17,7 +17,9 @@
 # separate branches, siblings, or one the ancestor of the other, neutral or
 # for provider aws.  The configuration is filled through cfgmgr.set,
 # set_many (nested and dotted documents), unset(block => true) and, for
-# secrets, rows inserted into cfgmgr.entry, slot by slot (a slot is a
+# secrets, cfgmgr.set(secret => true) or rows inserted into cfgmgr.entry
+# with secret = true (every other secret each way; the entry trigger
+# encrypts them with the key the suite creates), slot by slot (a slot is a
 # top-level key, filled by one template at random levels of the two chains,
 # shared ancestors, intermediate levels, the compared environments' own
 # levels, environments on neither chain):
@@ -41,22 +43,35 @@
 # lists, decoys for other services or environments, expired ones inserted
 # directly) or x-env-specific schema annotations, which make the rows they
 # cover expected with a reason naming them.  Some cases report an observed
-# document (the resolved one with keys removed, unmanaged keys added, values
-# changed, secrets masked).  drift_props/check.sql then checks each case:
-# the drift before planting is empty; drift = the planted rows; drift = a
-# reference diff of cfgmgr.resolve(left) and (right) written in PL/pgSQL;
-# drift(right, left) is the mirror image; a role that may not read secrets
-# gets "********" and no remediation spells a secret out; drift_observed =
-# the planted observed differences (as the reader too) and its
-# remediations adopt the unmanaged keys; remediate() - plain, with
-# include_expected, with paths - or every remediation statement run alone
-# (each a single statement: PREPARE refuses more) fixes the rows it was to
-# fix and nothing else, except where it suggests declaring the variation
-# (accepted only where both sides hold objects, or for x-merge append and
-# union arrays: there a single write may not do) or a secret would have to
-# be copied (refused, 0A000, until secrets can be written); drift over all
-# services = the per-service drifts; drift(left, left) is empty;
-# drift_coverage = (observed leaves that are declared) / (observed leaves).
+# document (the resolved one with secrets masked, as agents should report
+# them, keys removed, unmanaged keys added, values changed).
+# drift_props/check.sql then checks each case, as the superuser the suite
+# connects as (which reads secrets in clear) unless said otherwise: the
+# drift before planting is empty; drift = the planted rows; drift = a
+# reference diff of cfgmgr.resolve(left) and (right) written in PL/pgSQL
+# (resolve returns the secrets decrypted: secrets are compared in clear);
+# drift(right, left) is the mirror image; the role DRIFT_PROPS_DB_reader,
+# granted cfgmgr.grant(role, 'read') (not read_secret), gets "********" for
+# every secret and no remediation spells a secret out; drift_observed = the
+# planted observed differences (as the reader too) and its remediations
+# adopt the unmanaged keys; remediate() - plain, with include_expected,
+# with paths - or every remediation statement run alone (each a single
+# statement: PREPARE refuses more) fixes the rows it was to fix and nothing
+# else, except where it suggests declaring the variation (accepted only
+# where both sides hold objects, or for x-merge append and union arrays:
+# there a single write may not do); a secret is fixed like any other row,
+# copied by cfgmgr.set(..., cfgmgr.get(...), secret => true): its row is
+# gone afterwards, the copy is stored as a secret and the reader gets
+# "********" for it; drift over all services = the per-service drifts;
+# drift(left, left) is empty; drift_coverage = (observed leaves that are
+# declared) / (observed leaves).
+#
+# The database gets a key for its secrets: a file of 64 hex characters
+# written by the server (COPY ... TO, so it belongs to the server's user;
+# chmod 600 through COPY TO PROGRAM) under /tmp on the server's host, named
+# by ALTER DATABASE ... SET cfgmgr.key_file, removed on exit with the
+# database and the role.  So the suite needs a superuser and a server on a
+# host with /tmp (any local cluster).
 #
 # Prints the failures (the first 3 of each kind in full, then a count per
 # kind with the cases) and as its last line "N passed, N failed" (N =
@@ -69,7 +84,9 @@
 #   DRIFT_PROPS_JOBS   concurrent checkers (default 2)
 #   CFGMGR_EXTENSION   extension to create (default cfgmgr)
 #   DRIFT_PROPS_DB     database name (default cfgmgr_drift_props); the role
-#                      DRIFT_PROPS_DB_reader is created and dropped with it
+#                      DRIFT_PROPS_DB_reader and the key file
+#                      /tmp/DRIFT_PROPS_DB_<pid>_<n>.key are created and
+#                      dropped with it
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -89,12 +106,19 @@ check_count DRIFT_PROPS_JOBS "$JOBS"
 need psql
 
 started=$(date +%s)
-SUITE_DROP_SQL="DROP ROLE IF EXISTS $READER"
+# the key of the database's secrets: a file written by the server (COPY, as
+# the superuser the suite connects as), so it belongs to the server's user,
+# mode 0600; removed on exit with the database and the role
+KEY_FILE=/tmp/${DB}_$$_$RANDOM.key
+SUITE_DROP_SQL="COPY (SELECT 1) TO PROGRAM 'rm -f $KEY_FILE'; DROP ROLE IF EXISTS $READER"
 suite_db "$DB" "CREATE ROLE $READER NOLOGIN" || die "could not create database $DB and role $READER"
+q -c "COPY (SELECT encode(sha256(convert_to('drift_props ' || random() || clock_timestamp(), 'UTF8')), 'hex')) TO '$KEY_FILE'" \
+	-c "COPY (SELECT 1) TO PROGRAM 'chmod 600 $KEY_FILE'" -c "ALTER DATABASE $DB SET cfgmgr.key_file = '$KEY_FILE'" \
+	|| die "could not create the key file $KEY_FILE"
 q -c "CREATE EXTENSION $EXT" || die "CREATE EXTENSION $EXT failed"
-# a role that does not own cfgmgr.entry but may read it: sees secrets masked
-q -c "GRANT USAGE ON SCHEMA cfgmgr TO $READER" -c "GRANT SELECT ON ALL TABLES IN SCHEMA cfgmgr TO $READER" \
-	|| die "could not grant $READER"
+[ "$(q -At -c "SELECT cfgmgr.secret_key_available()")" = t ] || die "the key file $KEY_FILE is not usable"
+# a role that may read everything but not secrets in clear: sees them masked
+q -c "SELECT cfgmgr.grant('$READER', 'read')" >/dev/null || die "could not grant $READER read"
 q -f "$HERE/drift_props/generator.sql" >/dev/null || die "loading the generator failed"
 q -f "$HERE/drift_props/check.sql" >/dev/null || die "loading the checker failed"
 q -c "CALL dp.generate($NCASES, $SEED)" || die "generating the cases failed"
@@ -144,12 +168,12 @@ SELECT format('%s planted rows (%s only_left, %s only_right, %s changed, %s type
 			  count(*) FILTER (WHERE expected), count(*) FILTER (WHERE lsecret OR rsecret),
 			  (SELECT count(*) FROM dp.cases c WHERE NOT EXISTS (SELECT FROM dp.planted p WHERE p.case_id = c.id)))
   FROM dp.planted;
-SELECT format('%s variations (%s expired, %s not for the pair), %s x-env-specific annotations, %s observed cases (%s rows), %s remediated (%s refused: secret; %s rows where declaring was suggested)',
+SELECT format('%s variations (%s expired, %s not for the pair), %s x-env-specific annotations, %s observed cases (%s rows), %s remediated (%s secrets copied; %s rows where declaring was suggested)',
 			  (SELECT count(*) FROM dp.vars), (SELECT count(*) FROM dp.vars WHERE NOT active),
 			  (SELECT count(*) FROM dp.vars WHERE NOT applies_pair), (SELECT count(*) FROM dp.annot WHERE kw = 'x-env-specific'),
 			  (SELECT count(*) FROM dp.cases WHERE observed), (SELECT count(*) FROM dp.obs_planted),
 			  (SELECT count(*) FROM dp.cases WHERE remediate IS NOT NULL),
-			  (SELECT count(*) FROM dp.stats WHERE what = 'remediate refused a secret'),
+			  (SELECT count(*) FROM dp.stats WHERE what = 'secret copied'),
 			  (SELECT count(*) FROM dp.stats WHERE what = 'declare suggested'));
 SQL
 read -r passed failed < <(q -At -F' ' -c "

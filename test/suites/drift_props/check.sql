@@ -108,8 +108,11 @@ $$;
 --  7. remediation cases: cfgmgr.remediate(), or every unexpected row's
 --     remediation run alone, leaves no unexpected drift (but where it
 --     suggested declaring the variation, dp.may_declare) and exactly the
---     expected differences in the resolved documents; a secret left value
---     cannot be copied yet (0A000).
+--     expected differences in the resolved documents (secrets compared in
+--     clear); a secret is copied with cfgmgr.set(..., cfgmgr.get(...),
+--     secret => true): after it, that row is gone like any other, the
+--     right environment's value there is stored as a secret, and the role
+--     that may not read secrets gets "********" for it.
 -- First case of each tree: drift over all services = the union of the
 -- per-service drifts of the tree's cases.
 CREATE PROCEDURE dp.check(first int, last int, reader text) LANGUAGE plpgsql AS $$
@@ -120,8 +123,8 @@ DECLARE
 	want jsonb;
 	res text;
 	rr record;
-	expect_fail bool;
 	skipped text[];
+	copied text[];
 	sel jsonb;
 	n int;
 	keys6 text[] := ARRAY['path', 'kind', 'left_value', 'right_value', 'expected', 'reason'];
@@ -287,11 +290,11 @@ BEGIN
 				 WHERE (c.remediate = 'remediate_all' OR NOT (e ->> 'expected')::bool)
 				   AND (c.rpaths IS NULL OR EXISTS (SELECT FROM unnest(c.rpaths) p
 													 WHERE cfgmgr.glob_match(p, (e ->> 'path')::cfgmgr.cfgpath)));
-				-- a secret value cannot be copied: cfgmgr.set(secret => true) is refused
-				-- for now (a secret fixed by unset, which reveals an inherited one, is fine)
-				SELECT coalesce(array_agg(e ->> 'path'), '{}') INTO skipped FROM jsonb_array_elements(sel) e
+				-- the rows whose remediation copies a secret (cfgmgr.set(..., secret => true));
+				-- fixed like the others (a secret fixed by unset reveals an inherited one)
+				SELECT coalesce(array_agg(e ->> 'path'), '{}') INTO copied FROM jsonb_array_elements(sel) e
 				 WHERE e ->> 'remediation' LIKE '%secret => true%';
-				expect_fail := cardinality(skipped) > 0 AND c.remediate <> 'execute';
+				skipped := '{}';
 				checks := checks + 1;
 				BEGIN
 					IF c.remediate <> 'execute' THEN
@@ -299,9 +302,6 @@ BEGIN
 																	 'statement', r.statement, 'applied', r.applied)), '[]') INTO want
 						  FROM cfgmgr.remediate(c.lenv, c.renv, c.svc, c.prov, paths => c.rpaths,
 												include_expected => c.remediate = 'remediate_all') r;
-						IF expect_fail THEN
-							PERFORM dp.fail(i, 'remediate() copied a secret although cfgmgr.set refuses secret => true', want::text);
-						END IF;
 						res := dp.setdiff(sel, want, ARRAY['path', 'kind']);
 						-- not applied: only suggestions to declare the variation, where they may be needed
 						SELECT concat_ws(E'\n', res, string_agg('wrongly not applied: ' || e::text, E'\n')) INTO res
@@ -320,25 +320,17 @@ BEGIN
 						FOR rr IN SELECT e ->> 'path' AS path, e ->> 'remediation' AS stmt FROM jsonb_array_elements(sel) e
 								   ORDER BY e ->> 'path' LOOP
 							n := n + 1;
-							IF rr.path = ANY (skipped) THEN
-								BEGIN
-									PERFORM dp.run_one(rr.stmt, format('dp_fix_%s_%s', i, n));
-									PERFORM dp.fail(i, 'copying a secret value worked although cfgmgr.set refuses secret => true', rr.stmt);
-								EXCEPTION WHEN feature_not_supported THEN NULL;
-								END;
-							ELSE
-								IF rr.stmt LIKE 'SELECT cfgmgr.expect_variation(%' THEN
-									IF NOT dp.may_declare(i, got, rr.path, rr.stmt) THEN
-										PERFORM dp.fail(i, 'a remediation declares a variation where a write would do', rr.stmt);
-									END IF;
-									skipped := skipped || rr.path;
-									INSERT INTO dp.stats VALUES (i, 'declare suggested');
+							IF rr.stmt LIKE 'SELECT cfgmgr.expect_variation(%' THEN
+								IF NOT dp.may_declare(i, got, rr.path, rr.stmt) THEN
+									PERFORM dp.fail(i, 'a remediation declares a variation where a write would do', rr.stmt);
 								END IF;
-								PERFORM dp.run_one(rr.stmt, format('dp_fix_%s_%s', i, n));
+								skipped := skipped || rr.path;
+								INSERT INTO dp.stats VALUES (i, 'declare suggested');
 							END IF;
+							PERFORM dp.run_one(rr.stmt, format('dp_fix_%s_%s', i, n));
 						END LOOP;
 					END IF;
-					-- the rows fixed are gone (but the secrets and the suggestions), the others
+					-- the rows fixed are gone (but the suggestions), the others
 					-- unchanged (the suggestions run alone declared a variation: expected now)
 					checks := checks + 1;
 					SELECT coalesce(jsonb_agg(e), '[]') INTO want FROM jsonb_array_elements(got) e
@@ -357,13 +349,22 @@ BEGIN
 						PERFORM dp.fail(i, format('after remediation (%s%s) the resolved documents differ elsewhere',
 												  c.remediate, coalesce(' ' || c.rpaths::text, '')), res);
 					END IF;
-				EXCEPTION
-					WHEN feature_not_supported THEN
-						IF NOT expect_fail THEN
-							PERFORM dp.fail(i, format('remediation (%s) failed: %s', c.remediate, SQLERRM), got::text);
-						ELSE
-							INSERT INTO dp.stats VALUES (i, 'remediate refused a secret');
+					-- a copied secret is stored as a secret, and masked for the reader
+					IF cardinality(copied) > 0 THEN
+						checks := checks + 1;
+						SELECT string_agg(format('%s: not stored as a secret in %s', p, c.renv), E'\n') INTO res
+						  FROM unnest(copied) p WHERE NOT dp.is_secret(c.renv, c.svc, p, c.prov);
+						EXECUTE format('SET LOCAL ROLE %I', reader);
+						SELECT concat_ws(E'\n', res, string_agg(format('%s: %s as a role that may not read secrets', p, v), E'\n')) INTO res
+						  FROM unnest(copied) p, cfgmgr.get(c.renv, c.svc, p::cfgmgr.cfgpath, provider => c.prov) v
+						 WHERE v IS DISTINCT FROM '"********"';
+						RESET ROLE;
+						IF res <> '' THEN
+							PERFORM dp.fail(i, format('a secret copied by remediation (%s) is not a secret', c.remediate), res);
 						END IF;
+						INSERT INTO dp.stats SELECT i, 'secret copied' FROM unnest(copied);
+					END IF;
+				EXCEPTION
 					WHEN OTHERS THEN
 						PERFORM dp.fail(i, format('remediation (%s%s) failed: %s (%s)', c.remediate,
 												  coalesce(' ' || c.rpaths::text, ''), SQLERRM, SQLSTATE), got::text);

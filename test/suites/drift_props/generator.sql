@@ -50,7 +50,7 @@ CREATE TABLE dp.obs_planted (case_id int NOT NULL, path text NOT NULL, kind text
 							 secret bool NOT NULL DEFAULT false);
 CREATE TABLE dp.failure (case_id int NOT NULL, what text NOT NULL, detail text);
 CREATE TABLE dp.checked (case_id int PRIMARY KEY, checks int NOT NULL);
--- for the summary: remediate() refused (a secret left value), rows whose
+-- for the summary: rows whose remediation copied a secret, rows whose
 -- remediation suggests declaring the variation
 CREATE TABLE dp.stats (case_id int NOT NULL, what text NOT NULL);
 
@@ -371,10 +371,24 @@ CREATE FUNCTION dp.o_block(cid int, phase int, env text, path text, prov text) R
 	SELECT dp.op(cid, phase, jsonb_build_object('op', 'block', 'env', env, 'path', path, 'prov', prov))
 $$;
 
--- a secret, inserted into cfgmgr.entry (cfgmgr.set refuses secret => true for now)
+-- a secret, written by cfgmgr.set(secret => true) or inserted into
+-- cfgmgr.entry with secret = true (the entry trigger encrypts both), every
+-- other secret each way (not random(): the cases stay those of the seed)
 CREATE FUNCTION dp.o_secret(cid int, phase int, env text, path text, v jsonb, prov text) RETURNS void LANGUAGE sql AS $$
 	INSERT INTO dp.secrets VALUES (cid, v #>> '{}');
-	SELECT dp.op(cid, phase, jsonb_build_object('op', 'secret', 'env', env, 'path', path, 'value', v, 'prov', prov))
+	SELECT dp.op(cid, phase, jsonb_build_object('op', 'secret', 'env', env, 'path', path, 'value', v, 'prov', prov,
+												'method', CASE WHEN (SELECT count(*) FROM dp.secrets) % 2 = 0 THEN 'set' ELSE 'insert' END))
+$$;
+
+-- Is the value env resolves to at path (for provider prov) a secret: is the
+-- entry that wins there stored with secret = true?
+CREATE FUNCTION dp.is_secret(env text, svc text, path text, prov text) RETURNS bool LANGUAGE sql STABLE AS $$
+	SELECT coalesce(bool_or(e.secret), false)
+	  FROM cfgmgr.explain(env, svc, path::cfgmgr.cfgpath, prov) x
+	  JOIN cfgmgr.entry e ON e.env_id = cfgmgr.environment_id(x.environment)
+	   AND e.service_id = cfgmgr.service_id(svc) AND e.path::text = is_secret.path
+	   AND e.provider = coalesce(x.provider, '')
+	 WHERE x.winner
 $$;
 
 -- the paths planted for a case, in a fixed order (random() picks among
@@ -953,6 +967,10 @@ BEGIN
 	WHEN 'block' THEN
 		PERFORM cfgmgr.unset(env, svc, path::cfgmgr.cfgpath, provider => prov, block => true);
 	WHEN 'secret' THEN
+		IF o ->> 'method' = 'set' THEN
+			PERFORM cfgmgr.set(env, svc, path::cfgmgr.cfgpath, o -> 'value', provider => prov, secret => true);
+			RETURN;
+		END IF;
 		INSERT INTO cfgmgr.entry AS e (env_id, service_id, path, provider, value, secret, changeset)
 		VALUES (cfgmgr.environment_id(o ->> 'env'), cfgmgr.service_id(svc), (o ->> 'path')::cfgmgr.cfgpath,
 				coalesce(o ->> 'prov', ''), o -> 'value', true, 0)
@@ -1086,8 +1104,11 @@ END
 $$;
 
 -- Observed: the right environment's resolved document with planted
--- changes (keys removed, unmanaged keys added, values changed, secrets
--- reported masked), reported after an older snapshot.
+-- changes (keys removed, unmanaged keys added, values changed), reported
+-- after an older snapshot.  The resolved document holds the secrets in
+-- clear (the generator is a superuser); the agent reports them masked, as
+-- doc/drift.md asks ("agents should not send secrets"), or removed or
+-- changed.
 CREATE FUNCTION dp.observe(cid int) RETURNS void LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
 	c dp.cases;
@@ -1102,6 +1123,16 @@ BEGIN
 	SELECT * INTO c FROM dp.cases WHERE id = cid;
 	d := cfgmgr.resolve(c.renv, c.svc, c.prov);
 	obs := d;
+	-- the secrets, masked (their leaves are strings: dp.rsecret).  Not in
+	-- clear: drift_observed compares an observed secret equal to the declared
+	-- one as equal for a role with read_secret but reports it "changed" to a
+	-- role without (the declared side masked before comparing), which the
+	-- reader's check would report as a failure
+	FOR r IN SELECT * FROM dp.walk('', d) x WHERE x.leaf LOOP
+		IF dp.is_secret(c.renv, c.svc, r.path, c.prov) THEN
+			obs := dp.jput(obs, string_to_array(r.path, '.'), '"********"');
+		END IF;
+	END LOOP;
 	IF random() < 0.4 THEN
 		PERFORM cfgmgr.report_observed(c.renv, c.svc, jsonb_build_object('stale', dp.rany(1)), c.prov, 'dp-old');
 	END IF;
@@ -1119,15 +1150,10 @@ BEGIN
 	END LOOP;
 	-- declared leaves: missing, changed, or (secrets) masked
 	FOR r IN SELECT * FROM dp.walk('', d) x WHERE x.leaf ORDER BY random() LIMIT dp.rint(0, 5) LOOP
-		SELECT coalesce(bool_or(e.secret), false) INTO secret
-		  FROM cfgmgr.explain(c.renv, c.svc, r.path::cfgmgr.cfgpath, c.prov) x
-		  JOIN cfgmgr.entry e ON e.env_id = cfgmgr.environment_id(x.environment)
-		   AND e.service_id = cfgmgr.service_id(c.svc) AND e.path::text = r.path
-		   AND e.provider = coalesce(x.provider, '')
-		 WHERE x.winner;
+		secret := dp.is_secret(c.renv, c.svc, r.path, c.prov);
 		IF secret AND random() < 0.5 THEN
-			-- an agent that does not report secrets: no drift
-			obs := dp.jput(obs, string_to_array(r.path, '.'), '"********"');
+			-- reported masked (done above): no drift
+			NULL;
 		ELSIF random() < 0.5 THEN
 			obs := dp.jdel(obs, string_to_array(r.path, '.'));
 			INSERT INTO dp.obs_planted (case_id, path, kind, left_value, right_value, secret)
