@@ -66,6 +66,9 @@ PG_FUNCTION_INFO_V1(cfgmgr_glob_name_match);
 /* internal reads (commit-time validation): no check, secrets decrypted */
 int			cfg_acl_internal = 0;
 
+/* reads whose secrets are compared, not shown (drift_observed) */
+int			cfg_acl_compare_secrets = 0;
+
 typedef struct AclKey
 {
 	Oid			role;
@@ -568,141 +571,97 @@ cfgmgr_allowed(PG_FUNCTION_ARGS)
 }
 
 /*
+ * May role use priv on (envname, svcname, path)?  By names: NULL stands
+ * for every environment / service; a name not in the catalog (an
+ * environment or service being created) is matched against the grants'
+ * patterns directly.  Never raises.
+ */
+static bool
+CfgAclNamesAllowed(Oid role, int priv, const char *envname, const char *svcname,
+				   const char *path, int pathlen)
+{
+	CfgCatalog *cat;
+	CfgEnv	   *env = NULL;
+	CfgService *svc = NULL;
+	bool		known = true;
+
+	if (CfgAclBypass(role))
+		return true;
+	cat = CfgGetCatalog();
+	if (envname != NULL &&
+		(strlen(envname) >= 64 || (env = CfgLookupEnv(cat, envname, true)) == NULL))
+		known = false;
+	if (svcname != NULL &&
+		(strlen(svcname) >= 64 || (svc = CfgLookupService(cat, svcname, true)) == NULL))
+		known = false;
+	if (known)
+		return CfgAclScopeCovers(CfgAclScopeOf(role, priv, env, svc), path, pathlen);
+
+	/* not in the catalog (yet): not cached, matched here */
+	for (int i = 0; i < cat->ngrants; i++)
+	{
+		CfgGrant   *g = &cat->grants[i];
+
+		if (!(CfgPrivImplied(g->priv) & priv))
+			continue;
+		if (envname ? !CfgNameGlobMatch(g->env_pattern, envname) : strcmp(g->env_pattern, "*") != 0)
+			continue;
+		if (svcname ? !CfgNameGlobMatch(g->svc_pattern, svcname) : strcmp(g->svc_pattern, "*") != 0)
+			continue;
+		if (g->prefix != NULL &&
+			(path == NULL || !CfgPathUnder(path, pathlen, g->prefix, strlen(g->prefix))))
+			continue;
+		if (has_privs_of_role(role, g->role))
+			return true;
+	}
+	return false;
+}
+
+/* The (text) argument n, or NULL. */
+static char *
+CfgAclNameArg(FunctionCallInfo fcinfo, int n)
+{
+	return PG_ARGISNULL(n) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+/*
  * cfgmgr.allowed_names(privilege text, env text, service text, path cfgpath)
- * RETURNS bool: the same rule by names (NULL env/service: all of them).
- * Unknown names are not allowed.
+ * RETURNS bool: the same rule by names (NULL env/service: all of them); an
+ * environment or service not created yet is matched by its name.
  */
 Datum
 cfgmgr_allowed_names(PG_FUNCTION_ARGS)
 {
 	int			priv = CfgPrivArg(fcinfo, 0);
-	CfgCatalog *cat;
-	CfgEnv	   *env = NULL;
-	CfgService *svc = NULL;
-	CfgAclScope *scope;
-	Oid			role = GetUserId();
+	CfgPath    *p = PG_ARGISNULL(3) ? NULL : PG_GETARG_CFGPATH_PP(3);
 
 	if (priv == 0)
 		PG_RETURN_BOOL(false);
-	if (CfgAclBypass(role))
-		PG_RETURN_BOOL(true);
-	cat = CfgGetCatalog();
-	if (!PG_ARGISNULL(1))
-	{
-		char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(1));
-
-		if (strlen(name) >= 64 || (env = CfgLookupEnv(cat, name, true)) == NULL)
-			PG_RETURN_BOOL(false);
-	}
-	if (!PG_ARGISNULL(2))
-	{
-		char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(2));
-
-		if (strlen(name) >= 64 || (svc = CfgLookupService(cat, name, true)) == NULL)
-			PG_RETURN_BOOL(false);
-	}
-	scope = CfgAclScopeOf(role, priv, env, svc);
-	if (scope->all)
-		PG_RETURN_BOOL(true);
-	if (PG_ARGISNULL(3))
-		PG_RETURN_BOOL(false);
-	{
-		CfgPath    *p = PG_GETARG_CFGPATH_PP(3);
-
-		PG_RETURN_BOOL(CfgAclScopeCovers(scope, CFGPATH_DATA(p), CFGPATH_LEN(p)));
-	}
+	PG_RETURN_BOOL(CfgAclNamesAllowed(GetUserId(), priv, CfgAclNameArg(fcinfo, 1),
+									  CfgAclNameArg(fcinfo, 2),
+									  p ? CFGPATH_DATA(p) : NULL, p ? CFGPATH_LEN(p) : 0));
 }
 
 /*
  * cfgmgr.require(privilege text, env text, service text, path cfgpath
- * DEFAULT NULL) RETURNS void: CM008 unless allowed.  For an environment
- * being created (not in the catalog yet) the name is matched against the
- * patterns all the same.  Unknown environments and services are CM006 and
- * CM007 as everywhere else.
+ * DEFAULT NULL) RETURNS void: CM008 unless allowed (cfgmgr.allowed_names).
  */
 Datum
 cfgmgr_require(PG_FUNCTION_ARGS)
 {
 	int			priv = CfgPrivArg(fcinfo, 0);
-	CfgCatalog *cat = CfgGetCatalog();
-	CfgEnv	   *env = NULL;
-	CfgService *svc = NULL;
-	CfgEnv		newenv;
-	CfgService	newsvc;
-	char	   *path = NULL;
-	int			pathlen = 0;
+	char	   *envname = CfgAclNameArg(fcinfo, 1);
+	char	   *svcname = CfgAclNameArg(fcinfo, 2);
+	CfgPath    *p = PG_ARGISNULL(3) ? NULL : PG_GETARG_CFGPATH_PP(3);
 
 	if (priv == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown privilege"),
 				 errhint("Privileges are read, write, read_secret, approve and admin.")));
-	if (!PG_ARGISNULL(1))
-	{
-		char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(1));
-
-		env = strlen(name) < 64 ? CfgLookupEnv(cat, name, true) : NULL;
-		if (env == NULL)
-		{
-			/* not created yet (or being created): match the name */
-			memset(&newenv, 0, sizeof(newenv));
-			newenv.id = -1;
-			newenv.name = name;
-			env = &newenv;
-		}
-	}
-	if (!PG_ARGISNULL(2))
-	{
-		char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(2));
-
-		svc = strlen(name) < 64 ? CfgLookupService(cat, name, true) : NULL;
-		if (svc == NULL)
-		{
-			memset(&newsvc, 0, sizeof(newsvc));
-			newsvc.id = -1;
-			newsvc.name = name;
-			svc = &newsvc;
-		}
-	}
-	if (PG_NARGS() > 3 && !PG_ARGISNULL(3))
-	{
-		CfgPath    *p = PG_GETARG_CFGPATH_PP(3);
-
-		path = CFGPATH_DATA(p);
-		pathlen = CFGPATH_LEN(p);
-	}
-	if (!CfgAclBypass(GetUserId()))
-	{
-		CfgAclScope *scope;
-
-		/* an object not in the catalog yet must not land in the cache */
-		if ((env && env->id < 0) || (svc && svc->id < 0))
-		{
-			bool		ok = false;
-
-			for (int i = 0; i < cat->ngrants && !ok; i++)
-			{
-				CfgGrant   *g = &cat->grants[i];
-
-				if (!(CfgPrivImplied(g->priv) & priv))
-					continue;
-				if (env ? !CfgNameGlobMatch(g->env_pattern, env->name) : strcmp(g->env_pattern, "*") != 0)
-					continue;
-				if (svc ? !CfgNameGlobMatch(g->svc_pattern, svc->name) : strcmp(g->svc_pattern, "*") != 0)
-					continue;
-				if (g->prefix != NULL &&
-					(path == NULL || !CfgPathUnder(path, pathlen, g->prefix, strlen(g->prefix))))
-					continue;
-				ok = has_privs_of_role(GetUserId(), g->role);
-			}
-			if (!ok)
-				CfgAclDenied(priv, env ? env->name : NULL, svc ? svc->name : NULL, path, pathlen);
-			PG_RETURN_VOID();
-		}
-		scope = CfgAclScopeOf(GetUserId(), priv, env, svc);
-		if (!CfgAclScopeCovers(scope, path, pathlen))
-			CfgAclDenied(priv, env ? env->name : NULL, svc ? svc->name : NULL, path, pathlen);
-	}
+	if (!CfgAclNamesAllowed(GetUserId(), priv, envname, svcname,
+							p ? CFGPATH_DATA(p) : NULL, p ? CFGPATH_LEN(p) : 0))
+		CfgAclDenied(priv, envname, svcname, p ? CFGPATH_DATA(p) : NULL, p ? CFGPATH_LEN(p) : 0);
 	PG_RETURN_VOID();
 }
 

@@ -209,7 +209,11 @@ CfgCheckRows(CfgResolved *res, CfgService *svc, const char *path, int pathlen)
 			else
 			{
 				row->masked = true;
-				row->value = CfgSecretMask();
+				/* compared in clear, shown masked (drift_observed) */
+				if (cfg_acl_compare_secrets > 0 && CfgSecretKeyAvailable())
+					row->value = CfgRowSecret(res, svc, row);
+				else
+					row->value = CfgSecretMask();
 			}
 		}
 	}

@@ -148,6 +148,7 @@ typedef struct CfgUserSave
 } CfgUserSave;
 
 extern int	cfg_acl_internal;
+extern int	cfg_acl_compare_secrets;
 extern const char *CfgPrivName(int priv);
 extern int	CfgPrivFromName(const char *name);
 extern int	CfgPrivImplied(int granted);

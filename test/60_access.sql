@@ -5,7 +5,7 @@
 \set ON_ERROR_STOP 1
 \set QUIET 1
 BEGIN;
-SELECT plan(113);
+SELECT plan(121);
 
 SELECT cfgmgr.create_environment('a60_base') IS NOT NULL AS ok \gset
 SELECT cfgmgr.create_environment('a60_prod', 'a60_base') IS NOT NULL AS ok \gset
@@ -238,6 +238,20 @@ SELECT ok(cfgmgr.set('a60_stg', 'a60_api', 'url', '"https://stg"') > 0, 'admin i
 SELECT is(cfgmgr.get('a60_stg', 'a60_api', 'url'), '"https://stg"'::jsonb, 'admin implies read where granted');
 SELECT lives_ok($$SELECT cfgmgr.set_labels('a60_stg', '{"tier": "2"}')$$, 'an admin of staging sets its labels');
 SELECT throws_ok($$SELECT cfgmgr.set_labels('a60_prod', '{"tier": "1"}')$$, 'CM008', NULL, '... not production''s');
+SELECT throws_ok($$SELECT cfgmgr.create_environment('a60_stg2', 'a60_stg')$$, 'CM008', NULL,
+	'... nor create an environment its pattern does not match');
+RESET ROLE;
+SELECT cfgmgr.grant('a60_stgadmin', 'admin', 'a60_stg*', '*') IS NOT NULL AS ok \gset
+SET LOCAL ROLE a60_stgadmin;
+SELECT ok(cfgmgr.create_environment('a60_stg2', 'a60_stg') > 0, 'an admin of a60_stg* creates a60_stg2 (a name not in the catalog yet)');
+SELECT lives_ok($$SELECT cfgmgr.set_target('a60_stg2', 'aws', '{"region": "eu-west-1", "account_id": "123456789012"}')$$,
+	'... and sets its target');
+SELECT throws_ok($$SELECT cfgmgr.create_service('a60_new')$$, 'CM008', NULL, '... but creates no service (admin on every environment needed)');
+RESET ROLE;
+GRANT cfgmgr_admin TO a60_stgadmin;
+SET LOCAL ROLE a60_stgadmin;
+SELECT ok(cfgmgr.create_service('a60_new') > 0, 'a member of cfgmgr_admin creates services');
+SELECT ok(cfgmgr.grant('a60_nobody', 'read', '*', 'a60_new') > 0, '... and grants on every environment');
 RESET ROLE;
 
 -- ---------------------------------------------------------------------
@@ -279,6 +293,17 @@ RESET ROLE;
 SET LOCAL ROLE a60_reader;
 SELECT is(cfgmgr.get('a60_prod', 'a60_billing', 'db.password'), '"********"'::jsonb,
 	'no key: a reader without read_secret still gets the mask');
+RESET ROLE;
+-- drift_observed compares secrets in clear for a reader without read_secret too
+SELECT set_config('cfgmgr.key_file', :'keyfile', true) IS NOT NULL AS ok \gset
+SELECT cfgmgr.report_observed('a60_prod', 'a60_billing',
+	jsonb_set(cfgmgr.resolve('a60_prod', 'a60_billing'), '{api,token}', '"wrong"')) IS NOT NULL AS ok \gset
+SET LOCAL ROLE a60_reader;
+SELECT is((SELECT count(*) FROM cfgmgr.drift_observed('a60_prod', 'a60_billing') d WHERE d.path = 'db.password'), 0::bigint,
+	'drift_observed: a deployed secret equal to the declared one is no drift for a reader without read_secret');
+SELECT is((SELECT array_agg(d.path || ' ' || d.kind || ' ' || d.left_value::text || ' ' || d.right_value::text)
+	FROM cfgmgr.drift_observed('a60_prod', 'a60_billing') d), '{"api.token changed \"********\" \"********\""}',
+	'... and a different one is reported, masked on both sides');
 RESET ROLE;
 SELECT format('COPY (SELECT 1) TO PROGRAM %L', 'rm -f ' || :'keyfile') \gexec
 

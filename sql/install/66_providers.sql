@@ -576,6 +576,8 @@ BEGIN
 		END IF;
 	END IF;
 
+	PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('cfgmgr.provider'),
+											 pg_catalog.hashtext(register_provider.name));
 	SELECT * INTO old FROM cfgmgr.provider p WHERE p.name OPERATOR(pg_catalog.=) register_provider.name FOR UPDATE;
 	known := FOUND;
 	PERFORM cfgmgr.current_changeset();
@@ -650,10 +652,14 @@ BEGIN
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'environment "%" does not exist', env USING ERRCODE = 'CM006';
 	END IF;
-	-- the provider row is locked: changes of one provider's targets and
-	-- definition are serialized, so their checks see each other
+	-- changes of one provider's targets and definition are serialized (an
+	-- advisory lock, as register_provider takes it: an administrator of an
+	-- environment may not lock the provider's row), so their checks see
+	-- each other
+	PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('cfgmgr.provider'),
+											 pg_catalog.hashtext(provider));
 	SELECT p.rules INTO rules FROM cfgmgr.provider p
-	 WHERE p.name OPERATOR(pg_catalog.=) target_lookup.provider FOR UPDATE;
+	 WHERE p.name OPERATOR(pg_catalog.=) target_lookup.provider;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'provider "%" does not exist', provider
 			USING ERRCODE = '42704',
