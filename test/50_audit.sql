@@ -183,14 +183,14 @@ DELETE FROM cfgmgr.entry WHERE path::text = 'db.password' AND env_id = cfgmgr.en
 SELECT is(pg_temp.new_ops(), '{"set a50_base a50_svc db.password","set a50_base a50_svc db.password","set a50_base a50_svc direct.key","unset a50_base a50_svc db.password"}',
 	'writes of secret entries are recorded');
 SELECT is((SELECT array_agg(DISTINCT detail::text) FROM cfgmgr.audit_log WHERE path IN ('db.password', 'direct.key') AND environment = 'a50_base'
-			  AND id > (SELECT min(id) FROM cfgmgr.audit_log WHERE path = 'db.password')),
+			  AND id > (SELECT min(id) FROM cfgmgr.audit_log WHERE path = 'db.password' AND environment = 'a50_base')),
 	'{"{\"secret\": true}"}', 'their records say secret and nothing else');
 SELECT is((SELECT count(*)::int FROM cfgmgr.audit_log l
 			 WHERE l::text LIKE '%hunter%'
 				OR l::text LIKE '%' || encode(sha256(convert_to('"hunter2-a50-secret"', 'UTF8')), 'hex') || '%'
 				OR l::text LIKE '%' || encode(sha256(convert_to('"hunter3-a50-secret"', 'UTF8')), 'hex') || '%'
 				OR l::text LIKE '%' || encode(sha256(convert_to('"hunter4-a50-secret"', 'UTF8')), 'hex') || '%'
-				OR l::text LIKE '%' || encode(sha256(convert_to('7', 'UTF8')), 'hex') || '%' AND l.id > (SELECT min(id) FROM cfgmgr.audit_log WHERE path = 'db.password')),
+				OR l::text LIKE '%' || encode(sha256(convert_to('7', 'UTF8')), 'hex') || '%' AND l.id > (SELECT min(id) FROM cfgmgr.audit_log WHERE path = 'db.password' AND environment = 'a50_base')),
 	0, 'no secret value nor its hash is anywhere in the log');
 
 -- =====================================================================
