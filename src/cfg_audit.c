@@ -37,6 +37,7 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "common/cryptohash.h"
@@ -551,8 +552,30 @@ void
 CfgAuditRecord(const char *op, const char *env, const char *service,
 			   const char *path, const char *provider, Jsonb *detail)
 {
-	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+	MemoryContext old;
 	AuditPending *p;
+
+	/*
+	 * A read-only transaction (or a standby) cannot write the log at
+	 * commit.  A secret must not be shown unrecorded: refuse it now, before
+	 * the value leaves the server.  Other reads (cfgmgr.audit_reads) go to
+	 * the server log instead.
+	 */
+	if (XactReadOnly || RecoveryInProgress())
+	{
+		if (strcmp(op, "read_secret") == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+					 errmsg("cannot read a secret in clear in a read-only transaction"),
+					 errdetail("Every secret read is recorded in cfgmgr.audit_log, which a read-only transaction or a standby cannot write."),
+					 errhint("Read it in a read-write transaction on the primary.")));
+		ereport(LOG,
+				(errmsg("cfgmgr audit (not recorded in cfgmgr.audit_log, read-only transaction): %s by \"%s\" of environment \"%s\", service \"%s\"%s%s%s",
+						op, GetUserNameFromId(GetUserId(), false), env ? env : "", service ? service : "",
+						path ? ", path \"" : "", path ? path : "", path ? "\"" : "")));
+		return;
+	}
+	old = MemoryContextSwitchTo(TopTransactionContext);
 
 	if (npending == maxpending)
 	{

@@ -5,7 +5,7 @@
 \set ON_ERROR_STOP 1
 \set QUIET 1
 BEGIN;
-SELECT plan(121);
+SELECT plan(124);
 
 SELECT cfgmgr.create_environment('a60_base') IS NOT NULL AS ok \gset
 SELECT cfgmgr.create_environment('a60_prod', 'a60_base') IS NOT NULL AS ok \gset
@@ -284,6 +284,16 @@ SELECT is(cfgmgr.resolve('a60_prod', 'a60_billing') #> '{db,password}', '"pr0d-p
 SELECT is(cfgmgr.get('a60_stg', 'a60_billing', 'db.host'), '"db.stg"'::jsonb,
 	'a document without secrets reads the same for a role reading some secrets');
 RESET ROLE;
+SAVEPOINT ro;
+SET TRANSACTION READ ONLY;
+SELECT throws_ok($$SELECT cfgmgr.get('a60_prod', 'a60_billing', 'db.password')$$, '25006',
+	'cannot read a secret in clear in a read-only transaction',
+	'a read-only transaction cannot record a secret read: refused before the value is shown');
+SELECT is(cfgmgr.get('a60_prod', 'a60_billing', 'db.host'), '"db.prod"'::jsonb, '... other values read as usual');
+SET LOCAL ROLE a60_reader;
+SELECT is(cfgmgr.get('a60_prod', 'a60_billing', 'db.password'), '"********"'::jsonb, '... and the mask is no secret read');
+RESET ROLE;
+ROLLBACK TO SAVEPOINT ro;
 SELECT set_config('cfgmgr.key_file', '', true) IS NOT NULL AS ok \gset
 SET LOCAL ROLE a60_sre;
 SELECT throws_ok($$SELECT cfgmgr.get('a60_prod', 'a60_billing', 'db.password')$$, 'CM014', NULL,
