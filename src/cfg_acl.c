@@ -90,8 +90,8 @@ static bool acl_roles_changed = false;
 static uint64 acl_epoch = 0;	/* bumped whenever acl_cxt is emptied */
 static bool acl_callbacks = false;
 
-static Oid	owner_nsp = InvalidOid;
-static Oid	owner_relid = InvalidOid;
+static Oid	owner_relid = InvalidOid;	/* cfgmgr.entry; invalid: look up again */
+static Oid	owner_oid = InvalidOid;
 
 static void
 CfgAclRolesCallback(Datum arg, int cacheid, uint32 hashvalue)
@@ -103,10 +103,7 @@ static void
 CfgAclOwnerCallback(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid || relid == owner_relid)
-	{
 		owner_relid = InvalidOid;
-		owner_nsp = InvalidOid;
-	}
 }
 
 const char *
@@ -164,9 +161,10 @@ CfgPrivImplied(int granted)
 }
 
 /*
- * Glob match of a name: '*' any run of characters (also empty), '?' one
- * character, anything else itself.  Iterative with one backtrack point,
- * so linear-ish and never recursive.
+ * Glob match of an environment or service name, as grants and declared
+ * variations name them: '*' any run of characters (also empty), '?' one
+ * character (grants only: variation patterns do not allow it), anything
+ * else itself.  Iterative with one backtrack point; never raises.
  */
 bool
 CfgNameGlobMatch(const char *pat, const char *name)
@@ -199,12 +197,21 @@ CfgNameGlobMatch(const char *pat, const char *name)
 	return *pat == '\0';
 }
 
-/* Is prefix (len plen) the path itself or one of its ancestors? */
-static inline bool
-CfgPathUnder(const char *path, int len, const char *prefix, int plen)
+/*
+ * Does grant g carry priv for the environment and service named (NULL: every
+ * one, which only the pattern '*' covers)?  Path prefix and role are the
+ * caller's to check.
+ */
+static bool
+CfgGrantCovers(CfgGrant *g, int priv, const char *envname, const char *svcname)
 {
-	return plen <= len && memcmp(path, prefix, plen) == 0 &&
-		(plen == len || path[plen] == '.');
+	if (!(CfgPrivImplied(g->priv) & priv))
+		return false;
+	if (envname ? !CfgNameGlobMatch(g->env_pattern, envname) : strcmp(g->env_pattern, "*") != 0)
+		return false;
+	if (svcname ? !CfgNameGlobMatch(g->svc_pattern, svcname) : strcmp(g->svc_pattern, "*") != 0)
+		return false;
+	return true;
 }
 
 /* ---------------------------------------------------------------------
@@ -212,15 +219,20 @@ CfgPathUnder(const char *path, int len, const char *prefix, int plen)
  * ---------------------------------------------------------------------
  */
 
-/* OID of the role owning the extension's tables (cfgmgr_owner). */
+/*
+ * OID of the role owning the extension's tables (cfgmgr_owner), kept until
+ * a relcache invalidation of cfgmgr.entry (ALTER ... OWNER sends one, and
+ * so do DROP and CREATE EXTENSION): it is asked on every read.
+ */
 Oid
 CfgOwnerId(void)
 {
 	HeapTuple	tup;
-	Oid			owner;
 
 	if (!OidIsValid(owner_relid))
 	{
+		Oid			relid;
+
 		if (!acl_callbacks)
 		{
 			CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, CfgAclRolesCallback, (Datum) 0);
@@ -228,20 +240,20 @@ CfgOwnerId(void)
 			CacheRegisterRelcacheCallback(CfgAclOwnerCallback, (Datum) 0);
 			acl_callbacks = true;
 		}
-		owner_nsp = get_namespace_oid("cfgmgr", false);
-		owner_relid = get_relname_relid("entry", owner_nsp);
-		if (!OidIsValid(owner_relid))
+		relid = get_relname_relid("entry", get_namespace_oid("cfgmgr", false));
+		if (!OidIsValid(relid))
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("relation \"cfgmgr.entry\" does not exist"),
 					 errhint("Reinstall the extension with CREATE EXTENSION cfgmgr.")));
+		tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+		if (!HeapTupleIsValid(tup))
+			elog(ERROR, "cache lookup failed for relation %u", relid);
+		owner_oid = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+		ReleaseSysCache(tup);
+		owner_relid = relid;
 	}
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(owner_relid));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation %u", owner_relid);
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	return owner;
+	return owner_oid;
 }
 
 /*
@@ -355,11 +367,7 @@ CfgAclScopeOf(Oid role, int priv, CfgEnv *env, CfgService *svc)
 	{
 		CfgGrant   *g = &cat->grants[i];
 
-		if (!(CfgPrivImplied(g->priv) & priv))
-			continue;
-		if (env ? !CfgNameGlobMatch(g->env_pattern, env->name) : strcmp(g->env_pattern, "*") != 0)
-			continue;
-		if (svc ? !CfgNameGlobMatch(g->svc_pattern, svc->name) : strcmp(g->svc_pattern, "*") != 0)
+		if (!CfgGrantCovers(g, priv, env ? env->name : NULL, svc ? svc->name : NULL))
 			continue;
 		if (!has_privs_of_role(role, g->role))
 			continue;
@@ -392,7 +400,7 @@ CfgAclScopeCovers(CfgAclScope *scope, const char *path, int pathlen)
 	if (path == NULL)
 		return false;
 	for (int i = 0; i < scope->nprefix; i++)
-		if (CfgPathUnder(path, pathlen, scope->prefixes[i], scope->lens[i]))
+		if (CfgPathIsAncestorInline(scope->prefixes[i], scope->lens[i], path, pathlen))
 			return true;
 	return false;
 }
@@ -500,7 +508,7 @@ CfgAclMayGrant(const char *env_pattern, const char *svc_pattern, const char *pre
 			  (strpbrk(svc_pattern, "*?") == NULL && CfgNameGlobMatch(g->svc_pattern, svc_pattern))))
 			continue;
 		if (g->prefix != NULL &&
-			(prefix == NULL || !CfgPathUnder(prefix, strlen(prefix), g->prefix, strlen(g->prefix))))
+			(prefix == NULL || !CfgPathIsAncestorInline(g->prefix, strlen(g->prefix), prefix, strlen(prefix))))
 			continue;
 		if (has_privs_of_role(role, g->role))
 			return true;
@@ -602,14 +610,10 @@ CfgAclNamesAllowed(Oid role, int priv, const char *envname, const char *svcname,
 	{
 		CfgGrant   *g = &cat->grants[i];
 
-		if (!(CfgPrivImplied(g->priv) & priv))
-			continue;
-		if (envname ? !CfgNameGlobMatch(g->env_pattern, envname) : strcmp(g->env_pattern, "*") != 0)
-			continue;
-		if (svcname ? !CfgNameGlobMatch(g->svc_pattern, svcname) : strcmp(g->svc_pattern, "*") != 0)
+		if (!CfgGrantCovers(g, priv, envname, svcname))
 			continue;
 		if (g->prefix != NULL &&
-			(path == NULL || !CfgPathUnder(path, pathlen, g->prefix, strlen(g->prefix))))
+			(path == NULL || !CfgPathIsAncestorInline(g->prefix, strlen(g->prefix), path, pathlen)))
 			continue;
 		if (has_privs_of_role(role, g->role))
 			return true;

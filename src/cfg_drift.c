@@ -392,13 +392,6 @@ DriftLoadServices(Drift *d, CfgCatalog *cat, const char *only)
 	hash_destroy(byid);
 }
 
-/* Does a glob over names (environments, services) match name? */
-static bool
-DriftNameMatch(const char *pattern, const char *name)
-{
-	return CfgGlobMatch(pattern, strlen(pattern), name, strlen(name));
-}
-
 /*
  * The active variations (not expired) whose environment list is empty or
  * names one of envs (NULL entries ignored), in id order.
@@ -448,7 +441,7 @@ DriftLoadVariations(const char *env1, const char *env2)
 				if (enulls[k])
 					continue;
 				pat = TextDatumGetCString(elems[k]);
-				applies = DriftNameMatch(pat, env1) || (env2 && DriftNameMatch(pat, env2));
+				applies = CfgNameGlobMatch(pat, env1) || (env2 && CfgNameGlobMatch(pat, env2));
 			}
 		}
 		if (!applies)
@@ -520,7 +513,7 @@ DriftReason(Drift *d, const char *path, int pathlen, bool env_specific)
 	{
 		DriftVariation *v = lfirst(lc);
 
-		if (DriftNameMatch(v->service_pattern, d->cur->name) &&
+		if (CfgNameGlobMatch(v->service_pattern, d->cur->name) &&
 			CfgGlobMatch(v->path_pattern, strlen(v->path_pattern), path, pathlen))
 			return v->reason;
 	}
