@@ -796,7 +796,11 @@ CfgSvcName(CfgCatalog *cat, int32 id)
 	return s ? s->name : NULL;
 }
 
-static void
+/*
+ * Building a record's detail (a jsonb object): a key, then its value;
+ * CfgPushInt pushes both.  Also used by callers of CfgAuditRecord.
+ */
+void
 CfgPushKey(JsonbParseState **ps, const char *key)
 {
 	JsonbValue	k;
@@ -807,7 +811,7 @@ CfgPushKey(JsonbParseState **ps, const char *key)
 	(void) pushJsonbValue(ps, WJB_KEY, &k);
 }
 
-static void
+void
 CfgPushString(JsonbParseState **ps, const char *s)
 {
 	JsonbValue	v;
@@ -834,7 +838,7 @@ CfgPushBool(JsonbParseState **ps, const char *key, bool b)
 	(void) pushJsonbValue(ps, WJB_VALUE, &v);
 }
 
-static void
+void
 CfgPushInt(JsonbParseState **ps, const char *key, int64 i)
 {
 	JsonbValue	v;
@@ -1113,23 +1117,9 @@ CfgAuditEntryRow(TriggerData *td)
 	/* cfgmgr.rotate_key() re-encrypting is one event, recorded by it */
 	if (cfg_secret_rotating)
 		return;
-	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
-		newtup = td->tg_trigtuple;
-	else if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
-	{
-		oldtup = td->tg_trigtuple;
-		newtup = td->tg_newtuple;
-	}
-	else
-		oldtup = td->tg_trigtuple;
+	CfgEntryTriggerRows(td, &oldtup, &newtup);
 	tup = newtup ? newtup : oldtup;
-
-	if (newtup == NULL)
-		op = "unset";
-	else if (DatumGetBool(heap_getattr(newtup, ENTRY_TOMBSTONE, desc, &isnull)))
-		op = "block";
-	else
-		op = "set";
+	op = CfgEntryChangeOp(desc, newtup);
 	if (oldtup && DatumGetBool(heap_getattr(oldtup, ENTRY_SECRET, desc, &isnull)))
 		secret = true;
 	if (newtup && DatumGetBool(heap_getattr(newtup, ENTRY_SECRET, desc, &isnull)))

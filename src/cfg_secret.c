@@ -804,26 +804,13 @@ cfgmgr_rotate_key(PG_FUNCTION_ARGS)
 	CfgInvalidateLocal(false);
 	{
 		JsonbParseState *ps = NULL;
-		JsonbValue	k,
-					v;
 		JsonbValue *res;
 
 		/* one audit record for the rotation (the file's name, never a key) */
 		(void) pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
-		k.type = jbvString;
-		k.val.string.val = "reencrypted";
-		k.val.string.len = strlen(k.val.string.val);
-		(void) pushJsonbValue(&ps, WJB_KEY, &k);
-		v.type = jbvNumeric;
-		v.val.numeric = int64_to_numeric(count);
-		(void) pushJsonbValue(&ps, WJB_VALUE, &v);
-		k.val.string.val = "key_file";
-		k.val.string.len = strlen(k.val.string.val);
-		(void) pushJsonbValue(&ps, WJB_KEY, &k);
-		v.type = jbvString;
-		v.val.string.val = newpath;
-		v.val.string.len = strlen(newpath);
-		(void) pushJsonbValue(&ps, WJB_VALUE, &v);
+		CfgPushInt(&ps, "reencrypted", count);
+		CfgPushKey(&ps, "key_file");
+		CfgPushString(&ps, newpath);
 		res = pushJsonbValue(&ps, WJB_END_OBJECT, NULL);
 		CfgAuditRecord("rotate_key", NULL, NULL, NULL, NULL, JsonbValueToJsonb(res));
 	}

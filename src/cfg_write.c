@@ -639,6 +639,31 @@ cfgmgr_entry_before(PG_FUNCTION_ARGS)
 	return PointerGetDatum(tup);
 }
 
+/*
+ * The rows of an AFTER ROW trigger on cfgmgr.entry: *oldtup NULL for an
+ * INSERT, *newtup NULL for a DELETE.
+ */
+void
+CfgEntryTriggerRows(TriggerData *td, HeapTuple *oldtup, HeapTuple *newtup)
+{
+	*oldtup = TRIGGER_FIRED_BY_INSERT(td->tg_event) ? NULL : td->tg_trigtuple;
+	*newtup = TRIGGER_FIRED_BY_INSERT(td->tg_event) ? td->tg_trigtuple :
+		TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : NULL;
+}
+
+/* The change an entry row makes, as history and the audit log name it. */
+const char *
+CfgEntryChangeOp(TupleDesc desc, HeapTuple newtup)
+{
+	bool		isnull;
+
+	if (newtup == NULL)
+		return "unset";
+	if (DatumGetBool(heap_getattr(newtup, ENTRY_TOMBSTONE, desc, &isnull)))
+		return "block";
+	return "set";
+}
+
 /* AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW on cfgmgr.entry */
 Datum
 cfgmgr_entry_history(PG_FUNCTION_ARGS)
@@ -662,15 +687,7 @@ cfgmgr_entry_history(PG_FUNCTION_ARGS)
 		elog(ERROR, "cfgmgr_entry_history: must be fired after, for each row");
 	desc = RelationGetDescr(td->tg_relation);
 	CfgCheckEntryShape(desc);
-	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
-		newtup = td->tg_trigtuple;
-	else if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
-	{
-		oldtup = td->tg_trigtuple;
-		newtup = td->tg_newtuple;
-	}
-	else
-		oldtup = td->tg_trigtuple;
+	CfgEntryTriggerRows(td, &oldtup, &newtup);
 	keytup = newtup ? newtup : oldtup;
 	memset(nulls, ' ', sizeof(nulls));
 
@@ -678,13 +695,7 @@ cfgmgr_entry_history(PG_FUNCTION_ARGS)
 	if (cfg_secret_rotating && oldtup && newtup &&
 		CfgEntrySameButCiphertext(desc, oldtup, newtup))
 		return PointerGetDatum(NULL);
-
-	if (newtup == NULL)
-		op = "unset";
-	else if (DatumGetBool(heap_getattr(newtup, ENTRY_TOMBSTONE, desc, &isnull)))
-		op = "block";
-	else
-		op = "set";
+	op = CfgEntryChangeOp(desc, newtup);
 
 	args[0] = Int64GetDatum(CfgCurrentChangeset(NULL));
 	args[1] = heap_getattr(keytup, ENTRY_ENV_ID, desc, &isnull);

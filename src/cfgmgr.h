@@ -13,6 +13,8 @@
 #define CFGMGR_H
 
 #include "fmgr.h"
+#include "access/htup.h"
+#include "access/tupdesc.h"
 #include "nodes/pg_list.h"
 #include "utils/jsonb.h"
 #include "utils/snapshot.h"
@@ -379,6 +381,10 @@ extern Jsonb *CfgRenderValue(CfgRenderCtx *ctx, const char *service, const char 
  * ---------------------------------------------------------------------
  */
 extern void CfgWriteInit(void);
+struct TriggerData;
+extern void CfgEntryTriggerRows(struct TriggerData *td, HeapTuple *oldtup,
+								HeapTuple *newtup);
+extern const char *CfgEntryChangeOp(TupleDesc desc, HeapTuple newtup);
 extern int64 CfgCurrentChangeset(const char *message);
 extern int64 CfgChangesetIfAny(void);
 extern void CfgNoteWrite(void);
@@ -415,6 +421,9 @@ extern void CfgAuditGucInit(void);
 extern void CfgAuditInit(void);
 extern void CfgAuditRecord(const char *op, const char *env, const char *service,
 						   const char *path, const char *provider, Jsonb *detail);
+extern void CfgPushKey(JsonbParseState **ps, const char *key);
+extern void CfgPushString(JsonbParseState **ps, const char *s);
+extern void CfgPushInt(JsonbParseState **ps, const char *key, int64 i);
 
 /* ---------------------------------------------------------------------
  * cfg_import.c, cfg_yaml.c, cfg_jsonimport.c, cfg_export.c (cfg_yaml.h)
