@@ -1,7 +1,7 @@
 --
--- The tamper-evident audit log (src/cfg_audit.c, doc/audit.md).  After
--- 90_security.sql, so this file sets the owner, privileges and policies of
--- its own tables.
+-- The tamper-evident audit log (src/cfg_audit.c, doc/audit.md).  Its
+-- owner, privileges and policies are set in 90_security.sql with those of
+-- every other table.
 --
 -- Every audited operation appends one row to cfgmgr.audit_log in the same
 -- transaction as the operation.  Each row carries the SHA-256 of the
@@ -58,21 +58,8 @@ CREATE TRIGGER audit_head_guard BEFORE UPDATE OR DELETE ON cfgmgr.audit_head
 CREATE TRIGGER audit_head_no_truncate BEFORE TRUNCATE ON cfgmgr.audit_head
 	FOR EACH STATEMENT EXECUTE FUNCTION cfgmgr.refuse_change();
 
-ALTER TABLE cfgmgr.audit_log OWNER TO cfgmgr_owner;
-ALTER TABLE cfgmgr.audit_head OWNER TO cfgmgr_owner;
 REVOKE ALL ON cfgmgr.audit_log, cfgmgr.audit_head FROM PUBLIC;
--- the owner appends; it has no reason to change anything
-REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON cfgmgr.audit_log FROM cfgmgr_owner;
-REVOKE DELETE, TRUNCATE, REFERENCES, TRIGGER ON cfgmgr.audit_head FROM cfgmgr_owner;
-
--- Global administrators read the log (superusers bypass row-level security).
-GRANT SELECT ON cfgmgr.audit_log TO PUBLIC;
-ALTER TABLE cfgmgr.audit_log ENABLE ROW LEVEL SECURITY;
-ALTER TABLE cfgmgr.audit_log FORCE ROW LEVEL SECURITY;
-CREATE POLICY audit_log_read ON cfgmgr.audit_log FOR SELECT
-	USING (cfgmgr.allowed('admin', NULL, NULL, NULL));
-ALTER TABLE cfgmgr.audit_head ENABLE ROW LEVEL SECURITY;
-ALTER TABLE cfgmgr.audit_head FORCE ROW LEVEL SECURITY;
+-- owner, privileges and row-level security: in 90_security.sql, with every other table's
 
 -- ---------------------------------------------------------------------
 -- Writers of the audited tables

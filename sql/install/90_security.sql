@@ -332,3 +332,16 @@ CREATE POLICY changeset_read ON cfgmgr.changeset FOR SELECT USING (true);
 ALTER TABLE cfgmgr.environment_change ENABLE ROW LEVEL SECURITY;
 ALTER TABLE cfgmgr.environment_change FORCE ROW LEVEL SECURITY;
 CREATE POLICY environment_change_read ON cfgmgr.environment_change FOR SELECT USING (true);
+
+-- The audit log (80_audit.sql): the owner appends and moves the chain head,
+-- and has no reason to change anything else; global administrators read
+-- the log (superusers bypass row-level security).
+REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON cfgmgr.audit_log FROM cfgmgr_owner;
+REVOKE DELETE, TRUNCATE, REFERENCES, TRIGGER ON cfgmgr.audit_head FROM cfgmgr_owner;
+GRANT SELECT ON cfgmgr.audit_log TO PUBLIC;
+ALTER TABLE cfgmgr.audit_log ENABLE ROW LEVEL SECURITY;
+ALTER TABLE cfgmgr.audit_log FORCE ROW LEVEL SECURITY;
+CREATE POLICY audit_log_read ON cfgmgr.audit_log FOR SELECT
+	USING (cfgmgr.allowed('admin', NULL, NULL, NULL));
+ALTER TABLE cfgmgr.audit_head ENABLE ROW LEVEL SECURITY;
+ALTER TABLE cfgmgr.audit_head FORCE ROW LEVEL SECURITY;
