@@ -66,8 +66,8 @@ PG_FUNCTION_INFO_V1(cfgmgr_glob_name_match);
 /* internal reads (commit-time validation): no check, secrets decrypted */
 int			cfg_acl_internal = 0;
 
-/* reads whose secrets are compared, not shown (drift_observed) */
-int			cfg_acl_compare_secrets = 0;
+/* how the reads of the current call show secrets */
+CfgSecretView cfg_secret_view = CFG_SECRETS_BY_GRANT;
 
 typedef struct AclKey
 {

@@ -2064,16 +2064,20 @@ DriftObservedService(ObservedDiff *od, const char *env, const char *svc, const c
 	 * Declared against deployed: secrets are compared in clear whoever
 	 * asks (the output masks them for callers without read_secret).
 	 */
-	cfg_acl_compare_secrets++;
-	PG_TRY();
 	{
-		od->res = CfgResolve(env, svc, provider, NULL, 0);
+		CfgSecretView view = cfg_secret_view;
+
+		cfg_secret_view = CFG_SECRETS_COMPARE;
+		PG_TRY();
+		{
+			od->res = CfgResolve(env, svc, provider, NULL, 0);
+		}
+		PG_FINALLY();
+		{
+			cfg_secret_view = view;
+		}
+		PG_END_TRY();
 	}
-	PG_FINALLY();
-	{
-		cfg_acl_compare_secrets--;
-	}
-	PG_END_TRY();
 	if (od->res->may_template)
 		CfgRenderResolved(CfgRenderStart(env, provider, NULL), od->res, NULL, 0);
 	declared = CfgNodeToJsonb(od->res->root);

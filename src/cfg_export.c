@@ -72,7 +72,6 @@ PG_FUNCTION_INFO_V1(cfgmgr_export_yaml);
 /* keys longer than this (in bytes, as written) use the explicit "? " form */
 #define YAML_MAX_IMPLICIT_KEY	1000
 
-static SPIPlanPtr plan_resolved = NULL;
 static SPIPlanPtr plan_stored = NULL;
 static SPIPlanPtr plan_stored_asof = NULL;
 
@@ -196,47 +195,36 @@ CfgExportFetch(const char *env, const char *svc, const char *provider,
 	memset(src, 0, sizeof(*src));
 	if (resolved)
 	{
-		Oid			types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-		Datum		args[4];
-		char		nulls[4] = {' ', ' ', ' ', ' '};
-		bool		isnull;
-		Datum		d;
+		/*
+		 * One resolution, secrets masked whoever asks (an export goes to Git;
+		 * so it needs no key): the document, rendered, and which of its
+		 * leaves are secrets (written with the !secret tag).
+		 */
+		CfgSecretView view = cfg_secret_view;
+		CfgResolved *res;
+		SecretLeaves sl;
 
-		args[0] = CStringGetTextDatum(env);
-		args[1] = CStringGetTextDatum(svc);
-		args[2] = provider ? CStringGetTextDatum(provider) : (Datum) 0;
-		nulls[2] = provider ? ' ' : 'n';
-		args[3] = as_of ? CStringGetTextDatum(as_of) : (Datum) 0;
-		nulls[3] = as_of ? ' ' : 'n';
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		ret = SPI_execute_plan(CfgKeepPlan(&plan_resolved,
-										   "SELECT cfgmgr.resolve($1, $2, $3, as_of => $4)", 4, types),
-							   args, nulls, true, 1);
-		if (ret != SPI_OK_SELECT || SPI_processed != 1)
-			elog(ERROR, "could not resolve the configuration: %s", SPI_result_code_string(ret));
-		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-		if (!isnull)
+		cfg_secret_view = CFG_SECRETS_MASKED;
+		PG_TRY();
 		{
-			MemoryContext old = MemoryContextSwitchTo(caller);
-
-			src->resolved = DatumGetJsonbPCopy(d);
-			MemoryContextSwitchTo(old);
-		}
-		SPI_finish();
-
-		{
-			SecretLeaves sl;
-
-			memset(&sl, 0, sizeof(sl));
-			sl.res = as_of ? CfgResolveVersion(env, svc, provider, NULL, 0, as_of) :
+			res = as_of ? CfgResolveVersion(env, svc, provider, NULL, 0, as_of) :
 				CfgResolve(env, svc, provider, NULL, 0);
-			CfgNodeWalkLeaves(sl.res->root, "", 0, CfgExportSecretLeaf, &sl);
-			if (sl.n > 1)
-				qsort(sl.paths, sl.n, sizeof(char *), CfgExportPathCmp);
-			src->secret_paths = sl.paths;
-			src->nsecret = sl.n;
 		}
+		PG_FINALLY();
+		{
+			cfg_secret_view = view;
+		}
+		PG_END_TRY();
+		memset(&sl, 0, sizeof(sl));
+		sl.res = res;
+		CfgNodeWalkLeaves(res->root, "", 0, CfgExportSecretLeaf, &sl);
+		if (sl.n > 1)
+			qsort(sl.paths, sl.n, sizeof(char *), CfgExportPathCmp);
+		src->secret_paths = sl.paths;
+		src->nsecret = sl.n;
+		if (res->may_template)
+			CfgRenderResolved(CfgRenderStart(env, provider, as_of), res, NULL, 0);
+		src->resolved = CfgNodeToJsonb(res->root);
 	}
 	else
 	{

@@ -201,7 +201,8 @@ CfgCheckRows(CfgResolved *res, CfgService *svc, const char *path, int pathlen)
 			res->secret_rows = true;
 			if (secret == NULL)
 				secret = CfgAclScopeOf(role, CFG_PRIV_READ_SECRET, res->chain[level], svc);
-			if (CfgAclScopeCovers(secret, row->path, row->pathlen))
+			if (cfg_secret_view == CFG_SECRETS_BY_GRANT &&
+				CfgAclScopeCovers(secret, row->path, row->pathlen))
 			{
 				res->secret_read = true;
 				row->value = CfgRowSecret(res, svc, row);
@@ -210,7 +211,7 @@ CfgCheckRows(CfgResolved *res, CfgService *svc, const char *path, int pathlen)
 			{
 				row->masked = true;
 				/* compared in clear, shown masked (drift_observed) */
-				if (cfg_acl_compare_secrets > 0 && CfgSecretKeyAvailable())
+				if (cfg_secret_view == CFG_SECRETS_COMPARE && CfgSecretKeyAvailable())
 					row->value = CfgRowSecret(res, svc, row);
 				else
 					row->value = CfgSecretMask();

@@ -150,7 +150,15 @@ typedef struct CfgUserSave
 } CfgUserSave;
 
 extern int	cfg_acl_internal;
-extern int	cfg_acl_compare_secrets;
+/* How reads show secret rows (cfg_resolve.c CfgCheckRows) */
+typedef enum CfgSecretView
+{
+	CFG_SECRETS_BY_GRANT = 0,	/* in clear where the caller has read_secret */
+	CFG_SECRETS_COMPARE,		/* in clear when the key is there, but shown
+								 * masked (drift_observed compares them) */
+	CFG_SECRETS_MASKED			/* always masked (exports) */
+} CfgSecretView;
+extern CfgSecretView cfg_secret_view;
 extern const char *CfgPrivName(int priv);
 extern int	CfgPrivFromName(const char *name);
 extern int	CfgPrivImplied(int granted);

@@ -5,7 +5,7 @@
 \set ON_ERROR_STOP 1
 \set QUIET 1
 BEGIN;
-SELECT plan(124);
+SELECT plan(125);
 
 SELECT cfgmgr.create_environment('a60_base') IS NOT NULL AS ok \gset
 SELECT cfgmgr.create_environment('a60_prod', 'a60_base') IS NOT NULL AS ok \gset
@@ -304,6 +304,8 @@ SET LOCAL ROLE a60_reader;
 SELECT is(cfgmgr.get('a60_prod', 'a60_billing', 'db.password'), '"********"'::jsonb,
 	'no key: a reader without read_secret still gets the mask');
 RESET ROLE;
+SELECT ok(cfgmgr.export_yaml('a60_prod', 'a60_billing') LIKE '%password: !secret "********"%',
+	'no key: a resolved export (which masks every secret) works, even for a superuser');
 -- drift_observed compares secrets in clear for a reader without read_secret too
 SELECT set_config('cfgmgr.key_file', :'keyfile', true) IS NOT NULL AS ok \gset
 SELECT cfgmgr.report_observed('a60_prod', 'a60_billing',
