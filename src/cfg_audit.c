@@ -513,9 +513,13 @@ CfgAuditInit(void)
  * ---------------------------------------------------------------------
  */
 
-/* application_name@client address, as cfgmgr.changeset.client has it */
-static char *
-CfgAuditClient(void)
+/*
+ * application_name@client address (either alone when the other is
+ * missing; "" when both are): the client of changesets and audit records.
+ * The caller is connected to SPI (the address is read once per backend).
+ */
+char *
+CfgClientName(void)
 {
 	const char *app = GetConfigOption("application_name", true, false);
 
@@ -630,7 +634,7 @@ CfgAuditWritePending(void)
 		AuditRec   *r = &pending[nwritten].r;
 		uint8		hash[AUDIT_HASH_LEN];
 
-		r->client = CfgAuditClient();
+		r->client = CfgClientName();
 		r->id = head_id + 1;
 		CfgAuditHash(head_hash, r, hash);
 

@@ -231,22 +231,21 @@ CfgCurrentChangeset(const char *message)
 	CfgSpiConnectOwner(&save);
 	if (!have)
 	{
-		Oid			types[2] = {TEXTOID, TEXTOID};
-		Datum		args[2];
-		char		nulls[2] = {' ', ' '};
+		Oid			types[3] = {TEXTOID, TEXTOID, TEXTOID};
+		Datum		args[3];
+		char		nulls[3] = {' ', ' ', ' '};
 		bool		isnull;
 		int			ret;
 
 		args[0] = message ? CStringGetTextDatum(message) : (Datum) 0;
 		nulls[0] = message ? ' ' : 'n';
 		args[1] = CStringGetTextDatum(role);
+		args[2] = CStringGetTextDatum(CfgClientName());
 		ret = SPI_execute_plan(CfgKeepPlan(&plan_changeset,
 									   "INSERT INTO cfgmgr.changeset (xid, client, message, role)"
-									   " VALUES (pg_catalog.pg_current_xact_id(),"
-									   " pg_catalog.concat_ws('@', NULLIF(pg_catalog.current_setting('application_name'), ''),"
-									   " pg_catalog.inet_client_addr()::pg_catalog.text), $1, $2)"
+									   " VALUES (pg_catalog.pg_current_xact_id(), $3, $1, $2)"
 									   " ON CONFLICT (xid) DO UPDATE SET xid = excluded.xid RETURNING id",
-									   2, types),
+									   3, types),
 							   args, nulls, false, 1);
 		if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 			elog(ERROR, "could not create a changeset: %s", SPI_result_code_string(ret));

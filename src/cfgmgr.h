@@ -429,6 +429,7 @@ extern void CfgAuditGucInit(void);
 extern void CfgAuditInit(void);
 extern void CfgAuditRecord(const char *op, const char *env, const char *service,
 						   const char *path, const char *provider, Jsonb *detail);
+extern char *CfgClientName(void);
 extern void CfgPushKey(JsonbParseState **ps, const char *key);
 extern void CfgPushString(JsonbParseState **ps, const char *s);
 extern void CfgPushInt(JsonbParseState **ps, const char *key, int64 i);
